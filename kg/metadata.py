@@ -1,0 +1,86 @@
+"""Report metadata from the title and body: region, year, type, issuer, date, default fund."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from kg.lexicon import Lexicon
+from kg.segment import Document
+
+TITLE_YEAR_RE = re.compile(r"((?:19|20)\d\d)\s*年")
+DATE_RE = re.compile(r"((?:19|20)\d\d)\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+ISSUER_RE = re.compile(r"[\u4e00-\u9fff]{2,30}(?:医疗保障局|医疗保障事务中心|医疗保障事业中心|医保局|医保中心|"
+                       r"社会保险事业管理局|财政局|人民政府)")
+
+
+@dataclass
+class Metadata:
+    title: str
+    region: str | None
+    year: int | None
+    report_type: str
+    issuer: str | None
+    date: str | None
+    default_fund: str | None
+
+
+def _report_type(lexicon: Lexicon, title: str) -> str:
+    """The report-type concept whose label occurs in the title (longest label wins)."""
+    best: tuple[int, str] = (0, "other")
+    for concept in lexicon.vocab["report-type"].values():
+        for label in concept.labels_zh:
+            if label and label in title and len(label) > best[0]:
+                best = (len(label), concept.id)
+    return best[1]
+
+
+def _region(lexicon: Lexicon, text: str) -> str | None:
+    """The most specific region named in the text (official names or unique short names)."""
+    best: tuple[int, int, str] | None = None
+    ranks = {"country": 0, "province": 1, "prefecture": 2, "county": 3, "pooling_area": 4}
+    for m in lexicon.find(text, "region"):
+        ids = list(m.ids)
+        if len(ids) != 1:
+            continue
+        concept = lexicon.vocab.regions[ids[0]]
+        if not m.preferred and (concept.level or "county") in ("county",) and len(m.surface) < 3:
+            continue
+        rank = ranks.get(concept.level or "county", 3)
+        key = (rank, -m.start, ids[0])
+        if best is None or key > best:
+            best = key
+    return best[2] if best else None
+
+
+def _refine_pool(lexicon: Lexicon, region: str | None, title: str) -> str | None:
+    """A pooling area named in the title under its prefecture (株洲市本级 → 430200_municipal)."""
+    for concept in lexicon.vocab.regions.values():
+        if region and concept.level == "pooling_area" and concept.broader == region and \
+                any(label in title for label in concept.labels_zh):
+            return concept.id
+    return region
+
+
+def read_metadata(lexicon: Lexicon, doc: Document, norm: str, original: str) -> Metadata:
+    title_norm = norm[doc.title.start:doc.title.end] if doc.title else norm[:80]
+    title = original[doc.title.start:doc.title.end] if doc.title else ""
+    title = re.sub(r"\s*\n\s*", "", title).strip()
+    region = _region(lexicon, title_norm) or _region(lexicon, norm[:2000])
+    region = _refine_pool(lexicon, region, title_norm)
+    years = [int(y) for y in TITLE_YEAR_RE.findall(title_norm)]
+    year = years[0] if years else None
+    if year is None:
+        body_years = [int(y) for y in TITLE_YEAR_RE.findall(norm[:3000])]
+        year = max(set(body_years), key=body_years.count) if body_years else None
+    tail = norm[-400:]
+    dates = list(DATE_RE.finditer(tail))
+    date = None
+    if dates:
+        y, mo, d = dates[-1].groups()
+        date = f"{int(y):04d}-{int(mo):02d}-{int(d):02d}"
+    issuers = ISSUER_RE.findall(tail)
+    issuer = issuers[-1] if issuers else None
+    funds = lexicon.find(title_norm, "fund")
+    default_fund = funds[-1].id if funds else None
+    return Metadata(title, region, year, _report_type(lexicon, title_norm), issuer, date, default_fund)

@@ -1,0 +1,141 @@
+"""One report file in, one :class:`~kg.model.Report` with its sourced observations out.
+
+read & normalise → segment → metadata → extract (text, tables, charts) → observations.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from decimal import Decimal
+from pathlib import Path
+
+from kg.extract_charts import ChartExtractor
+from kg.extract_tables import TableExtractor
+from kg.extract_text import TextExtractor
+from kg.lexicon import Lexicon, default_lexicon
+from kg.metadata import read_metadata
+from kg.model import DecodedText, Observation, Report
+from kg.reading import read_text
+from kg.resolve import Frame, Resolver
+from kg.segment import segment
+
+
+def process_file(path: Path, lexicon: Lexicon | None = None) -> Report:
+    """Read, segment and extract one report. Raises ``kg.reading.ReadError`` for bad files."""
+    path = Path(path)
+    decoded = read_text(path)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    return extract_report(path.stem, path, decoded, digest, lexicon or default_lexicon())
+
+
+def extract_report(report_id: str, path: Path, decoded: DecodedText, sha256: str,
+                   lexicon: Lexicon) -> Report:
+    norm, original = decoded.normalised, decoded.original
+    doc = segment(norm)
+    meta = read_metadata(lexicon, doc, norm, original)
+    report = Report(id=report_id, path=path, sha256=sha256, encoding=decoded.encoding, text=original,
+                    title=meta.title, region=meta.region or "", year=meta.year,
+                    report_type=meta.report_type, issuer=meta.issuer, date=meta.date)
+    if meta.region is None:
+        report.warnings.append(f"{report_id}: no region recognised in the title or opening text")
+    if meta.year is None:
+        report.warnings.append(f"{report_id}: no reference year recognised")
+    if meta.region is None or meta.year is None:
+        return report
+    resolver = Resolver(lexicon, meta.region, meta.year)
+    base = Frame(region=meta.region, year=meta.year)
+    observations: dict[tuple, Observation] = {}
+
+    def add(region: str, year: int, fund: str, indicator: str, basis: str, statistic: str, value: Decimal,
+            unit: str, start: int, end: int, quote_start: int, quote_end: int) -> None:
+        obs = Observation(report_id, region, year, str(year), fund, indicator, basis, statistic, value, unit,
+                          original[start:end], original[quote_start:quote_end], quote_start, quote_end)
+        observations.setdefault(obs.key, obs)
+
+    for f in TextExtractor(resolver, meta.default_fund, main_fund(lexicon, norm)).extract(doc, norm, base):
+        q = f.quantity
+        add(f.region, f.year, f.fund, f.indicator, f.basis, f.statistic, q.value,
+            "percent" if f.statistic in ("growth_rate", "share") else lexicon.vocab.indicators[f.indicator].unit,
+            q.start, q.end, f.quote_start, f.quote_end)
+    tables = TableExtractor(resolver, meta.default_fund)
+    for table in doc.tables:
+        section = base.merged(resolver.section_frame(norm, table.headings))
+        for f in tables.extract(table, norm, section):
+            c = f.cell
+            add(f.region, f.year, f.fund, f.indicator, f.basis, f.statistic, f.value_number * f.factor, f.unit,
+                c.start, c.end, c.start, c.end)
+    for f in ChartExtractor(resolver, meta.default_fund).extract(doc, norm):
+        c = f.cell
+        add(f.region, f.year, f.fund, f.indicator, "actual", "level", f.value,
+            lexicon.vocab.indicators[f.indicator].unit, c.start, c.end, c.start, c.end)
+    kept = drop_rounded_restatements(list(observations.values()))
+    report.observations = sorted(kept, key=lambda o: (o.start, o.end, o.key))
+    return report
+
+
+def main_fund(lexicon: Lexicon, norm: str) -> str | None:
+    """The insurance fund the report names most often (its top-level fund)."""
+    counts: dict[str, int] = {}
+    for m in lexicon.find(norm, "fund"):
+        top = lexicon.vocab.top_fund(m.id)
+        if not lexicon.vocab.funds[top].scope:
+            counts[top] = counts.get(top, 0) + 1
+    return max(sorted(counts), key=lambda f: counts[f]) if counts else None
+
+
+def _decimals(surface_number: Decimal) -> int:
+    exponent = surface_number.as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+def drop_rounded_restatements(observations: list[Observation]) -> list[Observation]:
+    """Drop a figure that only restates, rounded, a more precise figure of the same key.
+
+    "历年累计结余0.27亿元" next to a table cell "2735.59" (万元) is the same fact, rounded:
+    keeping both would give one key two values.
+    """
+    from kg.quantities import SURFACE_UNITS, parse_number  # noqa: F401 (local helper use)
+
+    groups: dict[tuple, list[Observation]] = {}
+    for obs in observations:
+        key = (obs.region, obs.period, obs.fund, obs.indicator, obs.basis, obs.statistic)
+        groups.setdefault(key, []).append(obs)
+    drop: set[int] = set()
+    for group in groups.values():
+        for a in group:
+            for b in group:
+                if a is b or a.value == b.value or id(a) in drop:
+                    continue
+                step, other = _rounding_step(a), _rounding_step(b)
+                if step is not None and other is not None and step > other \
+                        and _unit_factor(a) > _unit_factor(b) and abs(a.value - b.value) <= step / 2:
+                    drop.add(id(a))
+    return [o for o in observations if id(o) not in drop]
+
+
+def _unit_factor(obs: Observation) -> Decimal:
+    """How many base units one written unit is (亿元 → 1e8; a bare table cell → its column's)."""
+    step = _rounding_step(obs)
+    written_decimals = Decimal(1)
+    return (step or written_decimals) / Decimal(1).scaleb(-_surface_decimals(obs.surface))
+
+
+def _surface_decimals(surface: str) -> int:
+    import re
+
+    m = re.search(r"\.(\d+)", surface)
+    return len(m.group(1)) if m else 0
+
+
+def _rounding_step(obs: Observation) -> Decimal | None:
+    """Half the precision of the number as written, in base units (0.27亿元 → 1e6 yuan)."""
+    import re
+
+    m = re.search(r"-?\d[\d,]*(?:\.\d+)?", obs.surface)
+    if not m:
+        return None
+    written = Decimal(m.group().replace(",", "").lstrip("-") or "0")
+    if written == 0:
+        return None
+    factor = abs(obs.value) / written if obs.value else Decimal(1)
+    return Decimal(1).scaleb(-_decimals(written)) * factor
