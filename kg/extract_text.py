@@ -171,9 +171,12 @@ class TextExtractor:
                                       enum.get(q.start), weak, bool(sentence_funds))
                     if fact:
                         facts.append(fact)
-                        produced = True
-                if not produced:  # a basis word carries on only from a clause that stated a figure
-                    c_anchors = [a for a in c_anchors if a.kind != "basis"]
+                        produced = produced or not self._is_rate(fact.indicator)
+                if not produced:
+                    # a basis word carries on only from a clause that stated a figure; a year only
+                    # from such a clause or from a bare date ("截至2021年底")
+                    short = len(norm[c_start:c_end].strip()) <= 12
+                    c_anchors = [a for a in c_anchors if a.kind != "basis" and (short or a.kind != "year")]
                 self._carry(state, [a for a in c_anchors if not _in_parens(norm, c_start, a.start)], section)
         return facts
 
@@ -281,6 +284,10 @@ class TextExtractor:
         quote_start, quote_end = _quote_span(norm, c_start, c_end, q, c_quants)
         return TextFact(value_q, region, year, fund, indicator, basis, statistic, quote_start, quote_end)
 
+    def _is_rate(self, indicator: str) -> bool:
+        concept = self.vocab.indicators[indicator]
+        return concept.rate_of is not None or indicator == "budget_execution_rate"
+
     def _statistic(self, window: str, q: Quantity) -> str | None:
         if q.unit == "percentage_point":
             return "change" if CHANGE_RE.search(window) else None
@@ -352,7 +359,7 @@ class TextExtractor:
         return year
 
     def _basis(self, before: list[Anchor], prev_q: int, state: _State, section: Frame, concept) -> str:
-        is_rate = concept.rate_of is not None or concept.id == "budget_execution_rate"
+        is_rate = self._is_rate(concept.id)
         bases = [a.value for a in before if a.kind == "basis" and a.start >= prev_q]
         if is_rate:
             return "target" if "target" in bases else "actual"

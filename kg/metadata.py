@@ -62,6 +62,21 @@ def _refine_pool(lexicon: Lexicon, region: str | None, title: str) -> str | None
     return region
 
 
+def _signature(norm: str) -> tuple[str | None, str | None]:
+    """Date and issuer of the signature: the last line that is (issuer and) a full date."""
+    lines = norm.splitlines()
+    for i in range(len(lines) - 1, -1, -1):
+        line = lines[i].strip()
+        m = DATE_RE.search(line)
+        if not m or len(re.sub(r"\s", "", line)) - len(m.group()) > 40 or line.endswith("。"):
+            continue
+        y, mo, d = m.groups()
+        date = f"{int(y):04d}-{int(mo):02d}-{int(d):02d}"
+        candidates = ISSUER_RE.findall(line) or (ISSUER_RE.findall(lines[i - 1].strip()) if i else [])
+        return date, (candidates[-1] if candidates else None)
+    return None, None
+
+
 def read_metadata(lexicon: Lexicon, doc: Document, norm: str, original: str) -> Metadata:
     title_norm = norm[doc.title.start:doc.title.end] if doc.title else norm[:80]
     title = original[doc.title.start:doc.title.end] if doc.title else ""
@@ -73,14 +88,7 @@ def read_metadata(lexicon: Lexicon, doc: Document, norm: str, original: str) -> 
     if year is None:
         body_years = [int(y) for y in TITLE_YEAR_RE.findall(norm[:3000])]
         year = max(set(body_years), key=body_years.count) if body_years else None
-    tail = norm[-400:]
-    dates = list(DATE_RE.finditer(tail))
-    date = None
-    if dates:
-        y, mo, d = dates[-1].groups()
-        date = f"{int(y):04d}-{int(mo):02d}-{int(d):02d}"
-    issuers = ISSUER_RE.findall(tail)
-    issuer = issuers[-1] if issuers else None
+    date, issuer = _signature(norm)
     funds = lexicon.find(title_norm, "fund")
     default_fund = funds[-1].id if funds else None
     return Metadata(title, region, year, _report_type(lexicon, title_norm), issuer, date, default_fund)
