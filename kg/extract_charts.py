@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from kg.quantities import parse_number
+from kg.quantities import SURFACE_UNITS, parse_number
 from kg.resolve import Resolver
 from kg.segment import Cell, ChartSeries, Document
 
@@ -74,6 +74,9 @@ class ChartExtractor:
             return []
         if concept.unit == "percent" and all(abs(v) <= 1 for v in values):
             values = [v * 100 for v in values]
+        unit = UNIT_RE.search(caption)
+        if unit and SURFACE_UNITS.get(unit.group(1), ("", 1))[0] == concept.unit:
+            values = [v * SURFACE_UNITS[unit.group(1)][1] for v in values]
         out: list[ChartFact] = []
         for i, (cat, cell, value) in enumerate(zip(series.categories, series.values, values)):
             if by_year:

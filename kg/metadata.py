@@ -23,6 +23,7 @@ class Metadata:
     issuer: str | None
     date: str | None
     default_fund: str | None
+    period: str | None = None  # "2023-Q1" or "2023-06" for a sub-annual report, else None
 
 
 def _report_type(lexicon: Lexicon, title: str) -> str:
@@ -91,4 +92,21 @@ def read_metadata(lexicon: Lexicon, doc: Document, norm: str, original: str) -> 
     date, issuer = _signature(norm)
     funds = lexicon.find(title_norm, "fund")
     default_fund = funds[-1].id if funds else None
-    return Metadata(title, region, year, _report_type(lexicon, title_norm), issuer, date, default_fund)
+    return Metadata(title, region, year, _report_type(lexicon, title_norm), issuer, date, default_fund,
+                    _period(title_norm, year))
+
+
+QUARTER_RE = re.compile(r"(?:第)?([一二三四1-4])季度")
+MONTH_RE = re.compile(r"年\s*(?:1\s*[-—~至]\s*)?(\d{1,2})\s*月(?:份)?")
+
+
+def _period(title: str, year: int | None) -> str | None:
+    """The sub-annual period a title names: 一季度 → 2023-Q1, 1-6月/6月份 → 2023-06."""
+    if year is None:
+        return None
+    m = QUARTER_RE.search(title)
+    if m:
+        return f"{year}-Q{'一二三四'.index(m.group(1)) + 1 if m.group(1) in '一二三四' else m.group(1)}"
+    m = MONTH_RE.search(title)
+    if m and 1 <= int(m.group(1)) <= 12:
+        return f"{year}-{int(m.group(1)):02d}"

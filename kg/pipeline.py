@@ -48,7 +48,8 @@ def extract_report(report_id: str, path: Path, decoded: DecodedText, sha256: str
 
     def add(region: str, year: int, fund: str, indicator: str, basis: str, statistic: str, value: Decimal,
             unit: str, start: int, end: int, quote_start: int, quote_end: int) -> None:
-        obs = Observation(report_id, region, year, str(year), fund, indicator, basis, statistic, value, unit,
+        period = meta.period if meta.period and year == meta.year else str(year)
+        obs = Observation(report_id, region, year, period, fund, indicator, basis, statistic, value, unit,
                           original[start:end], original[quote_start:quote_end], quote_start, quote_end)
         observations.setdefault(obs.key, obs)
 
