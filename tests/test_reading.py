@@ -5,19 +5,14 @@ from __future__ import annotations
 import difflib
 import pickle
 import random
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-# The project is not necessarily pip-installed and pytest does not put the rootdir on
-# sys.path; drop this once pyproject sets [tool.pytest.ini_options] pythonpath = ["."].
-_ROOT = str(Path(__file__).resolve().parent.parent)
-if _ROOT not in sys.path:
-    sys.path.insert(0, _ROOT)
-
-from variants import (  # noqa: E402 (tests/ is on sys.path: rootdir-relative test module)
+from kg import DEFAULT_REPORTS_DIR
+from kg.reading import ReadError, decode_file, normalise, read_text
+from tests.variants import (
     to_fullwidth_digits,
     to_gbk,
     to_halfwidth_punctuation,
@@ -26,9 +21,6 @@ from variants import (  # noqa: E402 (tests/ is on sys.path: rootdir-relative te
     to_utf16,
     with_thousands_separators,
 )
-
-from kg import DEFAULT_REPORTS_DIR  # noqa: E402
-from kg.reading import ReadError, decode_file, normalise, read_text  # noqa: E402
 
 REPORTS = sorted(DEFAULT_REPORTS_DIR.glob("*.txt"))
 REPORT_IDS = [p.stem for p in REPORTS]
