@@ -335,31 +335,30 @@ def _resolve(db: pyoxigraph.Store, scheme: str, text: str | None) -> str | None:
         _fail(str(e), 2)
 
 
-TABLE_COLUMNS = ("region", "period", "fund", "indicator", "basis", "statistic", "value", "unit", "quote")
+TABLE_COLUMNS = ("report", "region", "year", "fund", "indicator", "basis", "statistic", "value", "quote")
 
 
 def _print_table(rows: list[dict]) -> None:
-    """One rich table per report (csv/json carry every column; this view is for reading)."""
-    from itertools import groupby
-
+    """A compact reading view (csv/json carry every column)."""
     from rich import box
     from rich.console import Console
     from rich.table import Table
 
+    from kg.display import display
+
     if not rows:
         typer.secho("no facts match", fg="yellow", err=True)
         return
-    console = Console()
-    for report, group in groupby(rows, key=lambda row: row["report"]):
-        table = Table(title=report, title_justify="left", header_style="bold", box=box.SIMPLE_HEAD,
-                      pad_edge=False, collapse_padding=True)
-        for column in TABLE_COLUMNS:
-            right = column == "value"
-            table.add_column(column, justify="right" if right else "left", overflow="fold",
-                             no_wrap=column not in ("region", "quote"))
-        for row in group:
-            table.add_row(*(str(row[c]) for c in TABLE_COLUMNS))
-        console.print(table)
+    console = Console(width=max(Console().width, 160))
+    table = Table(header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
+    for column in TABLE_COLUMNS:
+        table.add_column(column, justify="right" if column == "value" else "left", no_wrap=True,
+                         overflow="ellipsis", max_width={"quote": 40, "report": 22}.get(column),
+                         min_width=len(column))
+    for row in rows:
+        cells = dict(row, value=display(row["value"], row["unit"]), quote=" ".join(row["quote"].split()))
+        table.add_row(*(str(cells[c]) for c in TABLE_COLUMNS))
+    console.print(table)
     typer.secho(f"{len(rows)} fact(s)", err=True)
 
 

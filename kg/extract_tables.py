@@ -41,6 +41,7 @@ class TableFact:
     value_number: object  # Decimal as written
     factor: int
     unit: str
+    quote_start: int = -1  # the quote runs from the row's label to the cell
 
 
 def _is_numeric(cell: Cell) -> bool:
@@ -169,16 +170,17 @@ class TableExtractor:
         keys = [self._row_key(r) for r in data]
         resolved = sum(k[0] in ("region", "fund", "year") for k in keys)
         facts: list[TableFact] = []
-        for row, (kind, value, _label) in zip(data, keys):
+        for row, (kind, value, label) in zip(data, keys):
             if kind == "unknown" or (kind == "total" and resolved * 2 < len([k for k in keys if k[0] != "total"])):
                 continue
             for j, cell in enumerate(row):
                 col = columns[j]
                 number = parse_number(cell.text)
-                if number is None or col.indicator is None or cell is _label:
+                if number is None or col.indicator is None or cell is label:
                     continue
                 fact = self._cell_fact(cell, number, col, kind, value, frame)
                 if fact:
+                    fact.quote_start = label.start if label is not None else cell.start
                     facts.append(fact)
         return facts
 

@@ -281,7 +281,7 @@ class TextExtractor:
         value_q = q
         if statistic == "change" and NEGATIVE_RE.search(window) and q.value > 0:
             value_q = Quantity(q.start, q.end, -q.number, -q.value, q.unit, q.in_range, q.in_formula)
-        quote_start, quote_end = _quote_span(norm, c_start, c_end, q, c_quants)
+        quote_start, quote_end = _quote_span(norm, c_start, c_end, q, [] if enum else c_quants)
         return TextFact(value_q, region, year, fund, indicator, basis, statistic, quote_start, quote_end)
 
     def _is_rate(self, indicator: str) -> bool:
@@ -391,9 +391,10 @@ def _unlabelled(norm: str, start: int, end: int, anchors: list[Anchor], quants: 
 
 def _quote_span(norm: str, c_start: int, c_end: int, q: Quantity, c_quants: list[Quantity]) -> tuple[int, int]:
     """The clause; for a clause listing several figures, just this figure's part of it."""
-    if len(c_quants) <= 1:
+    figures = [x for x in c_quants if x.unit not in (None, "unsupported") and not x.in_formula]
+    if len(figures) <= 1:
         return _trim(norm, c_start, c_end)
-    prev_end = max((x.end for x in c_quants if x.end <= q.start), default=c_start)
+    prev_end = max((x.end for x in figures if x.end <= q.start), default=c_start)
     start = max(prev_end, max((norm.rfind(ch, c_start, q.start) + 1 for ch in "、()"), default=c_start))
     return _trim(norm, start, q.end)
 

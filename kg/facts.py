@@ -96,6 +96,22 @@ def region_labels(store: ox.Store) -> dict[str, str]:
     return {code: label for code, (_, label) in best.items()}
 
 
+_DESCENDANTS_QUERY = f"""
+PREFIX skos: <{ns.SKOS}>
+SELECT ?r ?top WHERE {{ GRAPH <{ns.ONTOLOGY_GRAPH}> {{ ?r skos:broader* ?top }} }}
+"""
+
+
+def _descendants(store: ox.Store, region: str) -> set[str]:
+    """The region's code and the codes of every region below it."""
+    term = _code_term("region", region)
+    if term is None:
+        return set()
+    solutions = store.query(_DESCENDANTS_QUERY, substitutions={ox.Variable("top"): term})
+    found = {local_name(s["r"].value) for s in solutions}
+    return found | {region}
+
+
 def fact_rows(
     store: ox.Store,
     region: str | None = None,
@@ -105,12 +121,13 @@ def fact_rows(
 ) -> list[dict]:
     """One dict per observation with exactly the keys of FACT_COLUMNS, in a stable order.
 
-    Filters take code ids (e.g. region="430200", fund="employee") and are bound as RDF terms.
+    Filters take code ids (e.g. region="430200", fund="employee") and are bound as RDF terms;
+    a region filter also matches the regions below it (青岛市 includes 市北区).
     Order: report, region_code, year, fund, indicator, basis, statistic, start (then end, quote).
     """
     substitutions: dict[ox.Variable, ox.NamedNode | ox.Literal] = {}
-    for var, scheme, value in (("region", "region", region), ("fund", "fund", fund),
-                               ("indicator", "indicator", indicator)):
+    within = _descendants(store, region) if region is not None else None
+    for var, scheme, value in (("fund", "fund", fund), ("indicator", "indicator", indicator)):
         if value is None:
             continue
         term = _code_term(scheme, value)
@@ -123,6 +140,8 @@ def fact_rows(
     rows = []
     for s in store.query(_FACTS_QUERY, substitutions=substitutions):
         region_code = local_name(s["region"].value)
+        if within is not None and region_code not in within:
+            continue
         report_iri = s["report"].value
         values = {
             "report": report_iri[len(ns.REPORT):] if report_iri.startswith(ns.REPORT) else local_name(report_iri),

@@ -64,7 +64,7 @@ def extract_report(report_id: str, path: Path, decoded: DecodedText, sha256: str
         for f in tables.extract(table, norm, section):
             c = f.cell
             add(f.region, f.year, f.fund, f.indicator, f.basis, f.statistic, f.value_number * f.factor, f.unit,
-                c.start, c.end, c.start, c.end)
+                c.start, c.end, min(f.quote_start, c.start) if f.quote_start >= 0 else c.start, c.end)
     for f in ChartExtractor(resolver, meta.default_fund).extract(doc, norm):
         c = f.cell
         add(f.region, f.year, f.fund, f.indicator, "actual", "level", f.value,
