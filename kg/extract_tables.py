@@ -110,6 +110,8 @@ class TableExtractor:
             statistic = "share"
         for m in inds:
             concept = self.vocab.indicators[m.id]
+            if concept.policy_only:
+                continue
             if m.id == "budget_execution_rate" and concept.rate_of is None:
                 indicator = self.rate_for.get(indicator or "", "budget_execution_rate")
             else:

@@ -96,7 +96,8 @@ class TextExtractor:
         out: list[Anchor] = []
         lx = self.r.lexicon
         for m in lx.find(text, "indicator", start):
-            blocked = MONTHLY_RE.search(norm[max(start, m.start - 4):m.start]) is not None
+            blocked = MONTHLY_RE.search(norm[max(start, m.start - 4):m.start]) is not None or \
+                self.vocab.indicators[m.id].policy_only
             out.append(Anchor(m.start, m.end, "indicator", m.id, m, blocked))
         generic = [a for a in out if a.mention.surface in self.generic_labels]
         indicator_spans = [(a.start, a.end) for a in out]

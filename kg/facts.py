@@ -23,7 +23,7 @@ PREFIX qb: <{ns.QB}>
 PREFIX oa: <{ns.OA}>
 PREFIX prov: <{ns.PROV}>
 SELECT ?report ?region ?refYear ?period ?fund ?indicator ?basis ?statistic ?value ?unit
-       ?surface ?quote ?start ?end
+       ?surface ?quote ?start ?end ?policyLabel ?qualifier
 WHERE {{
   GRAPH ?g {{
     ?obs a qb:Observation ;
@@ -34,6 +34,8 @@ WHERE {{
     ?evidence oa:hasSelector ?quoteSelector, ?positionSelector .
     ?quoteSelector a oa:TextQuoteSelector ; oa:exact ?quote .
     ?positionSelector a oa:TextPositionSelector ; oa:start ?start ; oa:end ?end .
+    OPTIONAL {{ ?obs yb:policy ?policy . ?policy <http://www.w3.org/2000/01/rdf-schema#label> ?policyLabel }}
+    OPTIONAL {{ ?obs yb:qualifier ?qualifier }}
   }}
   FILTER(STRSTARTS(STR(?g), "{_REPORT_GRAPH_PREFIX}"))
 }}
@@ -159,6 +161,8 @@ def fact_rows(
             "quote": s["quote"].value,
             "start": int(s["start"].value),
             "end": int(s["end"].value),
+            "policy": s["policyLabel"].value if s["policyLabel"] is not None else "",
+            "qualifier": local_name(s["qualifier"].value) if s["qualifier"] is not None else "",
         }
         rows.append({column: values[column] for column in FACT_COLUMNS})
     rows.sort(key=_row_order)

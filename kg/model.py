@@ -23,6 +23,8 @@ FACT_COLUMNS: tuple[str, ...] = (
     "quote",
     "start",
     "end",
+    "policy",
+    "qualifier",
 )
 
 
@@ -49,12 +51,51 @@ class Observation:
     quote: str
     start: int
     end: int
+    policy: str | None = None  # local id of the report's Policy (or Measure) the figure belongs to
+    qualifier: str | None = None  # hospital level / person category of a policy parameter
 
     @property
     def key(self) -> tuple:
         """The Data Cube dimensions plus the quote: unique within a report (IC-12)."""
-        return (self.region, self.period, self.fund, self.indicator, self.basis, self.statistic,
+        base = (self.region, self.period, self.fund, self.indicator, self.basis, self.statistic,
                 self.quote, self.start)
+        return base + (self.policy, self.qualifier) if self.policy or self.qualifier else base
+
+
+@dataclass
+class Policy:
+    """A reform or programme a report says regions run, with its source quote."""
+
+    id: str  # local id within the report, e.g. "drg" or "volume_based_procurement-2"
+    type: str  # policy code-list id
+    kind: str  # ProcurementAlliance | PaymentMethodReform | OutpatientMutualAid | Programme
+    label: str
+    adopters: list[str]
+    quote: str
+    start: int
+    end: int
+    lead: str | None = None
+    members: list[str] = field(default_factory=list)
+    status: str | None = None  # Pilot | SimulatedPayment | FullRollout | Planned
+    start_year: int | None = None
+    start_month: str | None = None  # "2023-01"
+    scope: str | None = None
+    renamed_to: str | None = None  # id of the policy it became
+
+
+@dataclass
+class Finding:
+    """A problem, recommendation or measure a report states."""
+
+    id: str
+    kind: str  # Problem | Recommendation | Measure
+    category: str | None
+    region: str
+    year: int
+    label: str
+    quote: str
+    start: int
+    end: int
 
 
 @dataclass
@@ -86,4 +127,6 @@ class Report:
     issuer: str | None = None
     date: str | None = None  # ISO 8601 date
     observations: list[Observation] = field(default_factory=list)
+    policies: list[Policy] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)

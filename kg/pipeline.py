@@ -15,6 +15,7 @@ from kg.extract_text import TextExtractor
 from kg.lexicon import Lexicon, default_lexicon
 from kg.metadata import read_metadata
 from kg.model import DecodedText, Observation, Report
+from kg.policies import PolicyExtractor
 from kg.reading import read_text
 from kg.resolve import Frame, Resolver
 from kg.segment import segment
@@ -69,6 +70,11 @@ def extract_report(report_id: str, path: Path, decoded: DecodedText, sha256: str
         c = f.cell
         add(f.region, f.year, f.fund, f.indicator, "actual", "level", f.value,
             lexicon.vocab.indicators[f.indicator].unit, c.start, c.end, c.start, c.end)
+    policies, policy_observations = PolicyExtractor(
+        resolver, report_id, meta.default_fund or main_fund(lexicon, norm)).extract(doc, norm, original)
+    report.policies = policies
+    for obs in policy_observations:
+        observations.setdefault(obs.key, obs)
     kept = drop_rounded_restatements(list(observations.values()))
     report.observations = sorted(kept, key=lambda o: (o.start, o.end, o.key))
     return report

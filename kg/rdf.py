@@ -9,7 +9,7 @@ from decimal import Decimal
 from pyoxigraph import Literal, NamedNode, Quad
 
 from kg import namespaces as ns
-from kg.model import Observation, Report
+from kg.model import Observation, Policy, Report
 
 _XSD_DECIMAL = NamedNode(ns.XSD + "decimal")
 _XSD_INTEGER = NamedNode(ns.XSD + "integer")
@@ -26,8 +26,11 @@ _A = _n(ns.RDF + "type")
 _YB = {name: _n(ns.YB + name) for name in (
     "Report", "region", "year", "reportType", "sourceFile", "sha256", "encoding", "textLength",
     "refPeriod", "fund", "indicator", "basis", "statistic", "value", "unit", "refYear", "surface",
-    "evidence",
+    "evidence", "policy", "qualifier", "Policy", "policyType", "adopter", "leadRegion", "member", "status",
+    "startYear", "startDate", "scope", "renamedTo",
 )}
+_RDFS_LABEL = _n(ns.RDFS + "label")
+_XSD_GYEARMONTH = NamedNode(ns.XSD + "gYearMonth")
 _DCT_TITLE, _DCT_PUBLISHER, _DCT_ISSUED = (_n(ns.DCTERMS + p) for p in ("title", "publisher", "issued"))
 _PROV_ENTITY, _PROV_DERIVED = _n(ns.PROV + "Entity"), _n(ns.PROV + "wasDerivedFrom")
 _QB_OBSERVATION, _QB_DATASET = _n(ns.QB + "Observation"), _n(ns.QB + "dataSet")
@@ -135,6 +138,55 @@ def _observation_triples(report_id: str, obs: Observation) -> list[tuple[NamedNo
     ]
 
 
+def policy_iri(report_id: str, policy_id: str) -> str:
+    return f"{ns.report_iri(report_id)}/policy/{policy_id}"
+
+
+def _evidence_triples(subject: str, report_id: str, quote_text: str, start: int,
+                      end: int) -> list[tuple[NamedNode, NamedNode, NamedNode | Literal]]:
+    ev, quote, position = _n(subject + "/evidence"), _n(subject + "/quote"), _n(subject + "/position")
+    source = _n(ns.report_iri(report_id))
+    return [
+        (_n(subject), _PROV_DERIVED, source),
+        (_n(subject), _YB["evidence"], ev),
+        (ev, _A, _OA["SpecificResource"]),
+        (ev, _OA["hasSource"], source),
+        (ev, _OA["hasSelector"], quote),
+        (ev, _OA["hasSelector"], position),
+        (quote, _A, _OA["TextQuoteSelector"]),
+        (quote, _OA["exact"], Literal(quote_text)),
+        (position, _A, _OA["TextPositionSelector"]),
+        (position, _OA["start"], _integer(start)),
+        (position, _OA["end"], _integer(end)),
+    ]
+
+
+def _policy_triples(report_id: str, policy: Policy) -> list[tuple[NamedNode, NamedNode, NamedNode | Literal]]:
+    iri = policy_iri(report_id, policy.id)
+    p = _n(iri)
+    triples: list[tuple[NamedNode, NamedNode, NamedNode | Literal]] = [
+        (p, _A, _YB["Policy"]),
+        (p, _A, _n(ns.YB + policy.kind)),
+        (p, _RDFS_LABEL, Literal(policy.label, language="zh")),
+        (p, _YB["policyType"], _n(ns.code("policy", policy.type))),
+    ]
+    triples += [(p, _YB["adopter"], _n(ns.code("region", r))) for r in policy.adopters]
+    triples += [(p, _YB["member"], _n(ns.code("region", r))) for r in policy.members]
+    if policy.lead:
+        triples.append((p, _YB["leadRegion"], _n(ns.code("region", policy.lead))))
+    if policy.status:
+        triples.append((p, _YB["status"], _n(ns.YB + policy.status)))
+    if policy.start_year:
+        triples.append((p, _YB["startYear"], _integer(policy.start_year)))
+    if policy.start_month:
+        triples.append((p, _YB["startDate"], Literal(policy.start_month, datatype=_XSD_GYEARMONTH)))
+    if policy.scope:
+        triples.append((p, _YB["scope"], Literal(policy.scope, language="zh")))
+    if policy.renamed_to:
+        triples.append((p, _YB["renamedTo"], _n(policy_iri(report_id, policy.renamed_to))))
+    return triples + _evidence_triples(iri, report_id, policy.quote, policy.start, policy.end)
+
+
 def _observation_order(obs: Observation) -> tuple:
     return (obs.start, obs.end, tuple(str(part) for part in obs.key), decimal_lexical(obs.value))
 
@@ -147,8 +199,15 @@ def report_quads(report: Report) -> list[Quad]:
     """
     graph = _n(ns.report_graph(report.id))
     triples = _report_triples(report)
+    for policy in report.policies:
+        triples += _policy_triples(report.id, policy)
     for obs in sorted(report.observations, key=_observation_order):
         triples += _observation_triples(report.id, obs)
+        subject = _n(observation_iri(report.id, obs))
+        if obs.policy:
+            triples.append((subject, _YB["policy"], _n(policy_iri(report.id, obs.policy))))
+        if obs.qualifier:
+            triples.append((subject, _YB["qualifier"], _n(ns.code("qualifier", obs.qualifier))))
     seen: set[Quad] = set()
     quads: list[Quad] = []
     for s, p, o in triples:

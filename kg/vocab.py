@@ -33,7 +33,8 @@ class Concept:
     level: str | None = None  # regions: country|province|prefecture|county|pooling_area
     default_indicator: str | None = None
     default_fund: str | None = None  # indicators defined for one fund only (缴费基数 → employee)
-    scope: list[str] = field(default_factory=list)  # funds: the only indicators it can have, if limited  # funds: indicator of a bare figure (部门预算 → expenditure)
+    scope: list[str] = field(default_factory=list)
+    policy_only: bool = False  # indicators: only a parameter/outcome of a policy or measure  # funds: the only indicators it can have, if limited  # funds: indicator of a bare figure (部门预算 → expenditure)
 
     @property
     def labels_zh(self) -> list[str]:
@@ -96,7 +97,7 @@ def _parse(paths: list[Path]) -> Vocabulary:
     SELECT ?c ?scheme ?p ?o WHERE {{
       ?c skos:inScheme ?scheme ; ?p ?o .
       FILTER(?p IN (skos:prefLabel, skos:altLabel, skos:broader, yb:unit, yb:defaultBasis,
-                    yb:executionRateOf, yb:level, yb:defaultIndicator, yb:defaultFund, yb:scopeIndicator))
+                    yb:executionRateOf, yb:level, yb:defaultIndicator, yb:defaultFund, yb:scopeIndicator, yb:policyIndicator))
     }}"""
     schemes: dict[str, dict[str, Concept]] = {}
     rows = sorted(
@@ -117,6 +118,8 @@ def _parse(paths: list[Path]) -> Vocabulary:
                     concept.label_en = obj.value
             elif prop == "altLabel" and lang == "zh":
                 concept.alt_zh.append(obj.value)
+            elif prop == "policyIndicator":
+                concept.policy_only = obj.value == "true"
             continue
         target = str(obj.value).rsplit("/", 1)[-1].rsplit("#", 1)[-1]
         if prop == "broader":
