@@ -425,5 +425,7 @@ def export(
         _fail(str(e))
 
 
+from cli import policies as _policies  # noqa: E402,F401  registers `yibao policies`
+
 if __name__ == "__main__":
     app()

@@ -7,10 +7,10 @@ from decimal import Decimal
 from kg.quantities import plain
 
 _ZH_SUFFIX = {"percent": "%", "month": "个月", "yuan_per_person": "元/人", "yuan_per_person_month": "元/人·月",
-              "person_time": "人次"}
+              "person_time": "人次", "item": "个", "institution": "家"}
 _EN_SUFFIX = {"percent": "%", "month": " months", "yuan_per_person": " yuan/person",
               "yuan_per_person_month": " yuan/person/month", "person_time": " visits", "person": " persons",
-              "yuan": " yuan"}
+              "yuan": " yuan", "item": " items", "institution": " institutions"}
 
 
 def _round(value: Decimal, places: int = 2) -> str:

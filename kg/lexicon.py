@@ -13,7 +13,7 @@ import ahocorasick
 from kg.reading import normalise
 from kg.vocab import Vocabulary, load_vocabulary
 
-SCHEMES = ("fund", "indicator", "basis", "region", "policy")
+SCHEMES = ("fund", "indicator", "basis", "region", "policy", "finding-category", "qualifier")
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,9 @@ PREFIXES = {
     "basis": CODE + "basis/",
     "statistic": CODE + "statistic/",
     "rtype": CODE + "report-type/",
+    "policy": CODE + "policy/",
+    "qualifier": CODE + "qualifier/",
+    "fcat": CODE + "finding-category/",
     "report": REPORT,
 }
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from kg.extract_charts import ChartExtractor
 from kg.extract_tables import TableExtractor
 from kg.extract_text import TextExtractor
+from kg.findings import FindingExtractor
 from kg.lexicon import Lexicon, default_lexicon
 from kg.metadata import read_metadata
 from kg.model import DecodedText, Observation, Report
@@ -73,7 +74,10 @@ def extract_report(report_id: str, path: Path, decoded: DecodedText, sha256: str
     policies, policy_observations = PolicyExtractor(
         resolver, report_id, meta.default_fund or main_fund(lexicon, norm)).extract(doc, norm, original)
     report.policies = policies
-    for obs in policy_observations:
+    findings, finding_observations = FindingExtractor(
+        resolver, report_id, meta.default_fund or main_fund(lexicon, norm) or "all_basic").extract(doc, norm, original)
+    report.findings = findings
+    for obs in [*policy_observations, *finding_observations]:
         observations.setdefault(obs.key, obs)
     kept = drop_rounded_restatements(list(observations.values()))
     report.observations = sorted(kept, key=lambda o: (o.start, o.end, o.key))

@@ -36,7 +36,7 @@ PAYMENT_TYPES = {"drg", "dip", "disease_based_payment", "capitation", "per_diem"
                  "payment_method_reform"}
 CN_DIGITS = "零一二三四五六七八九十"
 QUOTED_ALLIANCE_RE = re.compile(r"[“\"]([^”\"]{2,12}联盟)[”\"]")
-COUNT_ALLIANCE_RE = re.compile(r"([一二三四五六七八九十]{1,3}[市省地]|[\u4e00-\u9fff]{2,3}市际)联盟")
+COUNT_ALLIANCE_RE = re.compile(r"([一二三四五六七八九十]{1,3}[市省地]|[\u4e00-\u9fff]{2,3}市际|省际)联盟")
 RENAME_RE = re.compile(r"(?:升级为|更名为|改名为|调整为)")
 START_RE = re.compile(r"(?:从|自|于)?((?:19|20)\d\d)\s*年\s*(\d{1,2})\s*月(?:\s*\d{1,2}\s*日)?\s*(?:开始|起|正式|启动)")
 START_MONTH_ONLY_RE = re.compile(r"(?:从|自)?(\d{1,2})\s*月\s*(?:\d{1,2}\s*日)?\s*起")

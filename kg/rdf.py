@@ -9,7 +9,7 @@ from decimal import Decimal
 from pyoxigraph import Literal, NamedNode, Quad
 
 from kg import namespaces as ns
-from kg.model import Observation, Policy, Report
+from kg.model import Finding, Observation, Policy, Report
 
 _XSD_DECIMAL = NamedNode(ns.XSD + "decimal")
 _XSD_INTEGER = NamedNode(ns.XSD + "integer")
@@ -27,7 +27,7 @@ _YB = {name: _n(ns.YB + name) for name in (
     "Report", "region", "year", "reportType", "sourceFile", "sha256", "encoding", "textLength",
     "refPeriod", "fund", "indicator", "basis", "statistic", "value", "unit", "refYear", "surface",
     "evidence", "policy", "qualifier", "Policy", "policyType", "adopter", "leadRegion", "member", "status",
-    "startYear", "startDate", "scope", "renamedTo",
+    "startYear", "startDate", "scope", "renamedTo", "measure", "category",
 )}
 _RDFS_LABEL = _n(ns.RDFS + "label")
 _XSD_GYEARMONTH = NamedNode(ns.XSD + "gYearMonth")
@@ -187,6 +187,24 @@ def _policy_triples(report_id: str, policy: Policy) -> list[tuple[NamedNode, Nam
     return triples + _evidence_triples(iri, report_id, policy.quote, policy.start, policy.end)
 
 
+def finding_iri(report_id: str, finding_id: str) -> str:
+    return f"{ns.report_iri(report_id)}/{finding_id}"
+
+
+def _finding_triples(report_id: str, finding: Finding) -> list[tuple[NamedNode, NamedNode, NamedNode | Literal]]:
+    iri = finding_iri(report_id, finding.id)
+    f = _n(iri)
+    triples: list[tuple[NamedNode, NamedNode, NamedNode | Literal]] = [
+        (f, _A, _n(ns.YB + finding.kind)),
+        (f, _RDFS_LABEL, Literal(finding.label, language="zh")),
+        (f, _YB["region"], _n(ns.code("region", finding.region))),
+        (f, _YB["year"], _integer(finding.year)),
+    ]
+    if finding.category:
+        triples.append((f, _YB["category"], _n(ns.code("finding-category", finding.category))))
+    return triples + _evidence_triples(iri, report_id, finding.quote, finding.start, finding.end)
+
+
 def _observation_order(obs: Observation) -> tuple:
     return (obs.start, obs.end, tuple(str(part) for part in obs.key), decimal_lexical(obs.value))
 
@@ -201,10 +219,14 @@ def report_quads(report: Report) -> list[Quad]:
     triples = _report_triples(report)
     for policy in report.policies:
         triples += _policy_triples(report.id, policy)
+    for finding in report.findings:
+        triples += _finding_triples(report.id, finding)
     for obs in sorted(report.observations, key=_observation_order):
         triples += _observation_triples(report.id, obs)
         subject = _n(observation_iri(report.id, obs))
-        if obs.policy:
+        if obs.policy and obs.policy.startswith("measure-"):
+            triples.append((subject, _YB["measure"], _n(finding_iri(report.id, obs.policy))))
+        elif obs.policy:
             triples.append((subject, _YB["policy"], _n(policy_iri(report.id, obs.policy))))
         if obs.qualifier:
             triples.append((subject, _YB["qualifier"], _n(ns.code("qualifier", obs.qualifier))))
