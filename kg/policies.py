@@ -173,7 +173,12 @@ class PolicyExtractor:
         unit = self.vocab.indicators[indicator].unit or "item"
         quote = (quote[0], end)  # up to this figure: several figures of one sentence get distinct quotes
         year = policy.start_year if basis == "policy" and policy.start_year else self.r.year
-        obs = Observation(self.report_id, region or policy.adopters[0], year, str(year), self.fund, indicator,
+        funds = self.r.lexicon.find(self._paragraph, "fund")
+        if policy.kind == "ProcurementAlliance":
+            fund = "all_basic"  # procurement savings accrue to the funds together
+        else:
+            fund = self.vocab.top_fund(funds[0].id) if funds else self.fund
+        obs = Observation(self.report_id, region or policy.adopters[0], year, str(year), fund, indicator,
                           basis, "level", value, unit, original[start:end], original[quote[0]:quote[1]],
                           quote[0], quote[1], policy.id, qualifier)
         self.observations.setdefault(obs.key, obs)
