@@ -192,6 +192,11 @@ class PolicyExtractor:
                           quote)
         for m in DISEASES_RE.finditer(norm, start, end):
             self._add(policy, "diseases_covered", Decimal(m.group(1)), original, m.start(), m.end(), quote)
+        labels = [label for label in self.vocab["policy"][policy.type].labels_zh if label]
+        for q in find_quantities(norm[start:end]):
+            before = norm[max(start, start + q.start - 14):start + q.start]
+            if q.unit == "yuan" and any(label in before for label in labels) and re.search(r"付费|费用|支出", before):
+                self._add(policy, "policy_expenditure", q.value, original, start + q.start, start + q.end, quote)
 
     def _outpatient_figures(self, policy: Policy, norm: str, original: str, start: int, end: int) -> None:
         """Deductibles and rates per hospital level, caps per person category, spending."""
