@@ -249,7 +249,9 @@ class TextExtractor:
         last_end = max([a.end for a in before] + [prev_q, c_start])
         if enum is None and GAP_WORDS_RE.sub("", norm[last_end:q.start]):
             return None
-        if enum is None and not any(a.kind == "indicator" for a in before) and \
+        after = [a for a in c_anchors if a.kind == "indicator" and q.end <= a.start <= q.end + 1 and not a.blocked
+                 and len(a.mention.surface) >= 3]
+        if enum is None and not after and not any(a.kind == "indicator" for a in before) and \
                 GAP_WORDS_RE.sub("", _unlabelled(norm, c_start, q.start, before, c_quants)):
             return None  # a figure about something unnamed ("60岁以上参加…591732人")
         if weak and not sentence_has_fund and enum is None:
@@ -258,7 +260,7 @@ class TextExtractor:
         statistic = self._statistic(window, q)
         if statistic is None:
             return None
-        indicator = self._indicator(norm, q, before, window, statistic, state, section)
+        indicator = self._indicator(norm, q, before, window, statistic, state, section, after)
         if indicator is None:
             return None
         concept = self.vocab.indicators[indicator]
@@ -299,8 +301,10 @@ class TextExtractor:
         return "level"
 
     def _indicator(self, norm: str, q: Quantity, before: list[Anchor], window: str, statistic: str,
-                   state: _State, section: Frame) -> str | None:
+                   state: _State, section: Frame, after: list[Anchor]) -> str | None:
         inds = [a for a in before if a.kind == "indicator"]
+        if not inds and after and statistic == "level":
+            return after[0].value  # "36.01万名参保职工": the label follows the number
         if statistic == "share":
             k = window.rfind("占")
             if k >= 0:
