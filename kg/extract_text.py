@@ -32,7 +32,7 @@ MONTHLY_RE = re.compile(r"(?:每月|月均|平均每月|月平均)\s*$")
 GAP_WORDS_RE = re.compile(
     r"\([^()]*\)|分别为|分别是|分别|合计|共计|总计|总额|累计|实际|预计|大约|约为|约|达到|达|为|是|共有|共|计|"
     r"已经|已|仅|近|超过|超|高于|低于|不足|以上|左右|的|了|有|增加|减少|增长|下降|降低|提高|上升|到|至|"
-    r"同比|同期|比上年|较上年|比|较|占|总|全年|年度|年末|年底|当年|本年|平均|人均|按|其中|增幅|降幅|"
+    r"同比|同期|比上年|较上年|比|较|占|总|全年|年度|年末|年底|当年|本年|平均|人均|按|其中|增幅|降幅|资金|"
     r"增长率|增长速度|增速|幅度|速度|率|额|金额|合|净|末|底|初|达到了|升至|降至|提升|上涨|下降了|[^\u4e00-\u9fff]"
 )
 
@@ -268,6 +268,8 @@ class TextExtractor:
         if q.unit == "percentage_point":
             if concept.unit != "percent" or statistic != "change":
                 return None
+        elif q.unit == "yuan" and unit == "yuan_per_person" and re.search(r"人均|每人", norm[c_start:q.start]):
+            pass  # "人均缴费350元": a per-person amount written without /人
         elif q.unit != unit:
             return None
         fund = self._fund(before, prev_q, state, section, enum) or concept.default_fund
@@ -308,7 +310,10 @@ class TextExtractor:
         if statistic == "share":
             k = window.rfind("占")
             if k >= 0:
-                inds = [a for a in inds if a.end <= q.start - len(window) + k] or inds
+                subject = [a for a in inds if a.end <= q.start - len(window) + k]
+                if not subject and state.frame.indicator:
+                    return state.frame.indicator  # "财政补贴收入…，占基金收入的65.05%": the share of the figure before
+                inds = subject or inds
         chosen = inds[-1] if inds else None
         if chosen is not None and chosen.blocked:
             return None

@@ -14,7 +14,7 @@ YEAR_RE = re.compile(r"(?<![\d.])((?:19|20)\d\d)(?=\s*年|\s*[^\d年.%万亿元�
 # Words that point at the report's own region ("the whole city", "our prefecture").
 DEICTIC_RE = re.compile(r"全市|我市|本市|市级|全州|我州|本州|全县|我县|本县|全区|我区|全省|我省|本省|全国")
 RELATIVE_YEAR_RE = re.compile(r"上一?年度?|去年|上年同期|去年同期|年初(?=累计|余额|结余|滚存)")
-ITEM_RE = re.compile(r"资金|经费|专项")
+ITEM_RE = re.compile(r"(?:资金|经费)$|专项")  # a budget line item ("…提升补助资金"), not "资金投入情况"
 LEVEL_RANK = {"country": 0, "province": 1, "prefecture": 2, "county": 3, "pooling_area": 4}
 
 
@@ -109,7 +109,7 @@ class Resolver:
             basis = "budget"
         elif re.search(r"执行|决算", text):
             basis = "actual"
-        weak = (fund is None and ITEM_RE.search(text) is not None) or bool(self.lexicon.find(text, "policy"))
+        weak = (fund is None and ITEM_RE.search(text.strip()) is not None) or bool(self.lexicon.find(text, "policy"))
         return Frame(region=regions[-1] if regions else None, fund=fund, basis=basis, weak=weak)
 
     def section_frame(self, norm: str, headings: list) -> Frame:
