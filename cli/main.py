@@ -426,6 +426,7 @@ def export(
 
 
 from cli import policies as _policies  # noqa: E402,F401  registers `yibao policies`
+from cli import qa as _qa  # noqa: E402,F401  registers ask/sparql/queries
 
 if __name__ == "__main__":
     app()
