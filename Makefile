@@ -16,8 +16,11 @@ $(VENV)/.installed: pyproject.toml
 
 run: setup
 	$(BIN)/yibao build data/reports --store $(STORE)
-	$(BIN)/yibao facts --store $(STORE) --indicator months_of_cover
-	$(BIN)/yibao facts --store $(STORE) --indicator fiscal_subsidy_arrival_rate
+	$(BIN)/yibao ask --store $(STORE) "哪些地区基金可支付月数低于6个月？"
+	$(BIN)/yibao ask --store $(STORE) "Which districts did not receive their full fiscal subsidy?"
+	$(BIN)/yibao ask --store $(STORE) "株洲牵头的集采联盟有哪些成员，节约了多少？"
+	$(BIN)/yibao ask --store $(STORE) "Which regions pay hospitals by DRG?"
+	$(BIN)/yibao policies --store $(STORE) --type 门诊共济
 
 lint: setup
 	$(BIN)/ruff check kg cli tests benchmarks scripts
@@ -27,6 +30,7 @@ test: lint
 
 bench: setup
 	$(BIN)/python benchmarks/bench_build.py
+	$(BIN)/python benchmarks/bench_queries.py
 
 clean:
 	rm -rf $(VENV) .yibao
