@@ -6,6 +6,7 @@ read & normalise → segment → metadata → extract (text, tables, charts) →
 from __future__ import annotations
 
 import hashlib
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -105,8 +106,6 @@ def drop_rounded_restatements(observations: list[Observation]) -> list[Observati
     "历年累计结余0.27亿元" next to a table cell "2735.59" (万元) is the same fact, rounded:
     keeping both would give one key two values.
     """
-    from kg.quantities import SURFACE_UNITS, parse_number  # noqa: F401 (local helper use)
-
     groups: dict[tuple, list[Observation]] = {}
     for obs in observations:
         key = (obs.region, obs.period, obs.fund, obs.indicator, obs.basis, obs.statistic)
@@ -126,22 +125,17 @@ def drop_rounded_restatements(observations: list[Observation]) -> list[Observati
 
 def _unit_factor(obs: Observation) -> Decimal:
     """How many base units one written unit is (亿元 → 1e8; a bare table cell → its column's)."""
-    step = _rounding_step(obs)
-    written_decimals = Decimal(1)
-    return (step or written_decimals) / Decimal(1).scaleb(-_surface_decimals(obs.surface))
+    step = _rounding_step(obs) or Decimal(1)
+    return step / Decimal(1).scaleb(-_surface_decimals(obs.surface))
 
 
 def _surface_decimals(surface: str) -> int:
-    import re
-
     m = re.search(r"\.(\d+)", surface)
     return len(m.group(1)) if m else 0
 
 
 def _rounding_step(obs: Observation) -> Decimal | None:
-    """Half the precision of the number as written, in base units (0.27亿元 → 1e6 yuan)."""
-    import re
-
+    """The precision of the number as written, in base units (0.27亿元 → 1e6 yuan)."""
     m = re.search(r"-?\d[\d,]*(?:\.\d+)?", obs.surface)
     if not m:
         return None
