@@ -10,13 +10,12 @@ number whose link to its labels is broken by words the vocabulary does not know
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from kg.lexicon import Mention
 from kg.quantities import Quantity, find_quantities
 from kg.resolve import DEICTIC_RE, RELATIVE_YEAR_RE, YEAR_RE, Frame, Resolver
-from kg.segment import Document
+from kg.segment import Document, split_spans
 
 SENTENCE_END = "。！？!?；;\n"
 CLAUSE_END = "，,:："
@@ -66,17 +65,6 @@ class TextFact:
 class _State:
     frame: Frame = field(default_factory=Frame)
     last_indicator: str | None = None
-
-
-def _spans(text: str, start: int, end: int, stops: str) -> Iterator[tuple[int, int]]:
-    pos = start
-    for i in range(start, end):
-        if text[i] in stops:
-            if i > pos:
-                yield pos, i
-            pos = i + 1
-    if end > pos:
-        yield pos, end
 
 
 class TextExtractor:
@@ -156,13 +144,13 @@ class TextExtractor:
         anchors = [a for a in anchors if not any(q.start <= a.start < q.end for q in quantities)]
         facts: list[TextFact] = []
         state = _State()
-        for s_start, s_end in _spans(norm, start, end, SENTENCE_END):
+        for s_start, s_end in split_spans(norm, start, end, SENTENCE_END):
             s_anchors = [a for a in anchors if s_start <= a.start < s_end]
             weak = section.weak or any(a.kind == "policy" for a in s_anchors)
             sentence_funds = [a for a in s_anchors if a.kind == "fund"]
             # within a sentence, year/region/basis carry over; indicator and fund carry across sentences
             state.frame = Frame(indicator=state.frame.indicator)
-            for c_start, c_end in _spans(norm, s_start, s_end, CLAUSE_END):
+            for c_start, c_end in split_spans(norm, s_start, s_end, CLAUSE_END):
                 c_anchors = [a for a in s_anchors if c_start <= a.start < c_end]
                 c_quants = [q for q in quantities if c_start <= q.start < c_end]
                 enum = self._enumeration(norm, start, c_start, c_end, anchors, c_quants)

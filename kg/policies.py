@@ -20,7 +20,7 @@ from decimal import Decimal
 from kg.model import Observation, Policy
 from kg.quantities import find_quantities
 from kg.resolve import DEICTIC_RE, Resolver
-from kg.segment import Document
+from kg.segment import Document, split_spans
 
 SENTENCE_RE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
 PLANNED_SECTION_RE = re.compile(r"建议|下一步|计划|意见|措施")
@@ -311,7 +311,7 @@ class PolicyExtractor:
             self._add(policy, "products_count", Decimal(number), original, start + m.start(), start + m.end(), quote)
         if not SAVING_RE.search(text):
             return
-        for clause_start, clause_end in _clauses(norm, start, end):
+        for clause_start, clause_end in split_spans(norm, start, end, "，,；;。"):
             clause = norm[clause_start:clause_end]
             if not SAVING_RE.search(clause):
                 continue
@@ -342,18 +342,6 @@ def _near_start(text: str, mentions: list, ptype: str, offset: int) -> bool:
 
 def _named_member(regions: list[str], policy: Policy) -> bool:
     return bool(regions) and regions[-1] in policy.members and len(regions) == 1
-
-
-def _clauses(norm: str, start: int, end: int) -> list[tuple[int, int]]:
-    out, pos = [], start
-    for i in range(start, end):
-        if norm[i] in "，,；;。":
-            if i > pos:
-                out.append((pos, i))
-            pos = i + 1
-    if end > pos:
-        out.append((pos, end))
-    return out
 
 
 def _scope(text: str, name: str | None) -> str | None:

@@ -81,6 +81,19 @@ class Document:
     captions: list[Span] = field(default_factory=list)  # figure captions "图1 …"
 
 
+def split_spans(text: str, start: int, end: int, stops: str) -> list[tuple[int, int]]:
+    """The non-empty stretches of text[start:end] between any of the ``stops`` characters."""
+    out, pos = [], start
+    for i in range(start, end):
+        if text[i] in stops:
+            if i > pos:
+                out.append((pos, i))
+            pos = i + 1
+    if end > pos:
+        out.append((pos, end))
+    return out
+
+
 def _lines(text: str) -> list[Span]:
     spans, pos = [], 0
     for line in text.splitlines(keepends=True):
