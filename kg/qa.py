@@ -783,15 +783,7 @@ class Interpreter:
                     runs.append(dict({k: v for k, v in base.items() if k != "order"}, region=region,
                                      **({"year": year, "latestOnly": False} if year else {})))
             return Plan("ranking", runs, self.lang, self.notes, limit=self.p.limit, order=order)
-        runs = []
-        for region in regions or [None]:
-            for year in self.year_params(region):
-                run = dict(base)
-                if region:
-                    run["regionScope"] = region
-                if year is not None:
-                    run.update(year=year, latestOnly=False)
-                runs.append(run)
+        runs = self.region_year_runs(base, regions, "regionScope", {"latestOnly": False})
         return Plan("ranking", runs, self.lang, self.notes, limit=self.p.limit, order=order)
 
     def plan_value(self, regions: list[str]) -> Plan:
@@ -815,16 +807,22 @@ class Interpreter:
         if number is not None:
             target = self.value_in_unit(number, indicator, statistic)
             base.update(matchValue=True, target=target, tolerance=_tolerance(number, target))
+        runs = self.region_year_runs(base, regions, "region", {})
+        return Plan("provenance", runs, self.lang, self.notes)
+
+    def region_year_runs(self, base: dict[str, Any], regions: list[str], region_key: str,
+                         with_year: dict[str, Any]) -> list[dict[str, Any]]:
+        """One run of a query per region (or one without) and per year the question implies."""
         runs = []
         for region in regions or [None]:
             for year in self.year_params(region):
                 run = dict(base)
                 if region:
-                    run["region"] = region
+                    run[region_key] = region
                 if year is not None:
-                    run["year"] = year
+                    run.update(year=year, **with_year)
                 runs.append(run)
-        return Plan("provenance", runs, self.lang, self.notes)
+        return runs
 
     def plan_policy(self, regions: list[str]) -> Plan:
         p = self.p
