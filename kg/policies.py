@@ -362,7 +362,7 @@ def _status(text: str) -> str | None:
 
 def _joint(text: str) -> bool:
     """A sentence naming several regions doing something together (与…实现, 联合…)."""
-    return re.search(r"与|联合|共同|六地市|五市|区域内", text) is not None
+    return re.search(r"与|联合|共同|[一二三四五六七八九十]+地?市|区域内", text) is not None
 
 
 def _start(text: str, report_year: int | None) -> tuple[int | None, str | None]:
