@@ -29,9 +29,9 @@ class ReportTiming:
     report: str
     observations: int
     triples: int
-    extract_s: float  # decode + segment + extract (kg.pipeline.process_file)
-    rdf_s: float  # kg.rdf.report_quads
-    write_s: float  # kg.store.replace_graph (one SPARQL update transaction)
+    extract_s: float  # decode + segment + extract (yibao.ingest.pipeline.process_file)
+    rdf_s: float  # yibao.graph.rdf.report_quads
+    write_s: float  # yibao.graph.store.replace_graph (one SPARQL update transaction)
 
 
 @dataclass
@@ -59,11 +59,11 @@ def report_files(paths: list[Path]) -> list[Path]:
 
 def run_once(files: list[Path], validate: bool) -> RunTiming:
     """Build a fresh store from `files` and time every stage."""
-    from kg import namespaces as ns
-    from kg.facts import fact_rows
-    from kg.pipeline import process_file
-    from kg.rdf import report_quads
-    from kg.store import graph_to_rdflib, load_ontology, open_store, replace_graph
+    from yibao.graph import namespaces as ns
+    from yibao.graph.facts import fact_rows
+    from yibao.graph.rdf import report_quads
+    from yibao.graph.store import graph_to_rdflib, load_ontology, open_store, replace_graph
+    from yibao.ingest.pipeline import process_file
 
     with tempfile.TemporaryDirectory(prefix="yibao-bench-") as tmp:
         store = open_store(Path(tmp) / "store", create=True)
@@ -95,9 +95,8 @@ def run_once(files: list[Path], validate: bool) -> RunTiming:
 
 def _time_validation(store, run: RunTiming, graph_to_rdflib) -> None:
     import rdflib
-
-    from kg import namespaces as ns
-    from kg.validate import duplicate_observations, load_ontology_graph, validate
+    from yibao.graph import namespaces as ns
+    from yibao.graph.validate import duplicate_observations, load_ontology_graph, validate
 
     t0 = time.perf_counter()
     graphs = [graph_to_rdflib(store, ns.report_graph(r.report)) for r in run.reports]
@@ -200,9 +199,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.runs < 1:
         parser.error("--runs must be at least 1")
 
-    import kg
+    from yibao.resources import sample_reports_dir
 
-    files = report_files(args.paths or [kg.DEFAULT_REPORTS_DIR])
+    files = report_files(args.paths or [sample_reports_dir()])
     if not files:
         parser.error("no report files found")
     runs = []

@@ -4,7 +4,7 @@ synthetic regions and years (benchmarks/synthetic.py).
     python benchmarks/bench_queries.py [--factor 100] [--runs 5] [--ask-runs 5]
                                        [--output benchmarks/results/queries.json] [--keep DIR]
 
-For each store: the median latency of each canned query run in-process through kg.queries
+For each store: the median latency of each canned query run in-process through yibao.qa.queries
 (binding and conversion to Python values included, after one warm-up run), and the median wall
 time of `yibao ask "…" --format json` run as a subprocess — process start, imports, opening the
 store, recognising the question, the query and the output all included — after one warm-up run
@@ -63,8 +63,7 @@ QUESTIONS = (
 
 def time_queries(store_path: Path, runs: int) -> dict[str, dict]:
     import pyoxigraph as ox
-
-    from kg.queries import bind, get_query, run
+    from yibao.qa.queries import bind, get_query, run
 
     db = ox.Store.read_only(str(store_path))
     out = {}
@@ -83,7 +82,7 @@ def time_queries(store_path: Path, runs: int) -> dict[str, dict]:
 
 def _yibao() -> list[str]:
     exe = Path(sys.executable).parent / "yibao"
-    return [str(exe)] if exe.exists() else [sys.executable, "-c", "from cli.main import app; app()"]
+    return [str(exe)] if exe.exists() else [sys.executable, "-c", "from yibao.cli.main import app; app()"]
 
 
 def time_ask(store_path: Path, runs: int, cache: Path) -> dict[str, dict]:

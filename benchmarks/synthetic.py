@@ -24,12 +24,13 @@ if str(ROOT) not in sys.path:  # runnable without `pip install -e .`
 
 def build_sample(path: Path):
     """A store with the ontology and the sample reports, built as `yibao build` does (no SHACL)."""
-    from kg import DEFAULT_REPORTS_DIR, pipeline
-    from kg.store import load_ontology, open_store, replace_report
+    from yibao.graph.store import load_ontology, open_store, replace_report
+    from yibao.ingest import pipeline
+    from yibao.resources import sample_reports_dir
 
     db = open_store(path, create=True)
     load_ontology(db)
-    for file in sorted(DEFAULT_REPORTS_DIR.glob("*.txt")):
+    for file in sorted(sample_reports_dir().glob("*.txt")):
         replace_report(db, pipeline.process_file(file))
     db.flush()
     return db
@@ -38,9 +39,8 @@ def build_sample(path: Path):
 def scale(db, factor: int) -> int:
     """Add factor-1 synthetic copies of every report graph of `db`; returns the quads added."""
     import pyoxigraph as ox
-
-    from kg import namespaces as ns
-    from kg.vocab import load_vocabulary
+    from yibao.graph import namespaces as ns
+    from yibao.graph.vocab import load_vocabulary
 
     vocab = load_vocabulary()
     report_graphs = [g for g in db.named_graphs()

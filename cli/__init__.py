@@ -1,1 +1,1 @@
-"""Command-line interface of Yibao KG (the `yibao` console script, see cli.main)."""
+"""Command-line interface of Yibao KG (the `yibao` console script, see yibao.cli.main)."""

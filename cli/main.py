@@ -24,13 +24,12 @@ from typer.core import TyperGroup
 if TYPE_CHECKING:
     import pyoxigraph
     from rich.console import Console
-
-    from kg.model import Report
+    from yibao.model import Report
 
 KILL_AFTER_ENV = "YIBAO_TEST_KILL_AFTER"
 DEBUG_ENV = "YIBAO_DEBUG"  # set: print the traceback of every file that fails to build
 FACT_FORMATS = ("table", "csv", "json")
-EXPORT_FORMATS = ("turtle", "trig", "nquads", "jsonld")  # = kg.store.EXPORT_FORMATS, kept here to stay lean
+EXPORT_FORMATS = ("turtle", "trig", "nquads", "jsonld")  # = yibao.graph.store.EXPORT_FORMATS, kept here to stay lean
 MAX_VIOLATIONS_SHOWN = 20
 MAX_WARNINGS_SHOWN = 5
 
@@ -88,7 +87,7 @@ def _check_choice(value: str, choices: tuple[str, ...], what: str) -> str:
 
 
 def _open(store_option: Path | None, create: bool) -> pyoxigraph.Store:
-    from kg.store import StoreError, open_store, resolve_store_path
+    from yibao.graph.store import StoreError, open_store, resolve_store_path
 
     try:
         return open_store(resolve_store_path(store_option), create=create)
@@ -103,9 +102,9 @@ def default_report_dir() -> Path:
     local = Path("data") / "reports"
     if local.is_dir():
         return local
-    import kg
+    from yibao import resources
 
-    return kg.DEFAULT_REPORTS_DIR
+    return resources.sample_reports_dir()
 
 
 def expand_paths(paths: list[Path]) -> list[Path]:
@@ -159,7 +158,7 @@ def _kill_hook(committed: int) -> None:
 def _failure_reason(error: Exception, path: Path) -> str:
     """One line: a ReadError's own reason, else "<ExceptionType>: <message>"."""
     try:
-        from kg.reading import ReadError
+        from yibao.ingest.reading import ReadError
     except ImportError:
         ReadError = ()  # noqa: N806
     text = str(error).strip().splitlines()[0] if str(error).strip() else ""
@@ -179,9 +178,8 @@ def _load_files(store: pyoxigraph.Store, files: list[Path], outcome: BuildOutcom
     """Process each file and replace its report graph; a failing file is reported and skipped."""
     from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from kg import pipeline
-    from kg.store import replace_report
+    from yibao.graph.store import replace_report
+    from yibao.ingest import pipeline
 
     seen: dict[str, str] = {}
     columns = (TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -216,14 +214,13 @@ def _validate(store: pyoxigraph.Store, outcome: BuildOutcome) -> None:
     check's SPARQL join grows much faster than linearly with the size of the graph.
     """
     import rdflib
-
-    from kg import namespaces as ns
-    from kg.store import graph_to_rdflib
+    from yibao.graph import namespaces as ns
+    from yibao.graph.store import graph_to_rdflib
 
     try:
-        from kg.validate import duplicate_observations, load_ontology_graph, validate
+        from yibao.graph.validate import duplicate_observations, load_ontology_graph, validate
     except ImportError as e:
-        outcome.notes.append(f"SHACL validation skipped: kg.validate is not available ({e})")
+        outcome.notes.append(f"SHACL validation skipped: yibao.graph.validate is not available ({e})")
         return
     union = rdflib.Graph()
     for report_id, _, _ in outcome.loaded:
@@ -238,8 +235,7 @@ def _validate(store: pyoxigraph.Store, outcome: BuildOutcome) -> None:
 
 def _print_summary(store: pyoxigraph.Store, outcome: BuildOutcome, console: Console) -> None:
     from rich.table import Table
-
-    from kg.store import count_observations, count_triples
+    from yibao.graph.store import count_observations, count_triples
 
     observations = sum(n for _, n, _ in outcome.loaded)
     table = Table.grid(padding=(0, 2))
@@ -291,14 +287,13 @@ def build(
 ) -> None:
     """Extract every report and (re)load it into the store, then validate and summarise."""
     from rich.console import Console
-
-    from kg.store import StoreError, load_ontology
+    from yibao.graph.store import StoreError, load_ontology
 
     files = expand_paths(list(paths) if paths else [default_report_dir()])
     try:
-        import kg.pipeline  # noqa: F401
+        import yibao.ingest.pipeline  # noqa: F401
     except ImportError as e:
-        _fail(f"the extraction pipeline kg.pipeline is not available: {e}")
+        _fail(f"the extraction pipeline yibao.ingest.pipeline is not available: {e}")
     db = _open(store, create=True)
     err, out = Console(stderr=True), Console()
     outcome = BuildOutcome(files=len(files))
@@ -327,7 +322,7 @@ def build(
 def _resolve(db: pyoxigraph.Store, scheme: str, text: str | None) -> str | None:
     if text is None:
         return None
-    from kg.facts import UnknownCode, resolve_code
+    from yibao.graph.facts import UnknownCode, resolve_code
 
     try:
         return resolve_code(db, scheme, text)
@@ -343,8 +338,7 @@ def _print_table(rows: list[dict]) -> None:
     from rich import box
     from rich.console import Console
     from rich.table import Table
-
-    from kg.display import display
+    from yibao.display import display
 
     if not rows:
         typer.secho("no facts match", fg="yellow", err=True)
@@ -365,7 +359,7 @@ def _print_table(rows: list[dict]) -> None:
 def _write_csv(rows: list[dict]) -> None:
     import csv
 
-    from kg.model import FACT_COLUMNS
+    from yibao.model import FACT_COLUMNS
 
     writer = csv.DictWriter(sys.stdout, fieldnames=list(FACT_COLUMNS), lineterminator="\n")
     writer.writeheader()
@@ -384,7 +378,7 @@ def facts(
     """The tidy fact table: one row per observation, with its source quote and offsets."""
     _check_choice(fmt, FACT_FORMATS, "format")
     db = _open(store, create=False)
-    from kg.facts import fact_rows
+    from yibao.graph.facts import fact_rows
 
     rows = fact_rows(
         db,
@@ -416,8 +410,8 @@ def export(
     if output is not None and output.is_dir():
         _fail(f"{output} is a directory", 2)
     db = _open(store, create=False)
-    from kg.store import StoreError
-    from kg.store import export as export_store
+    from yibao.graph.store import StoreError
+    from yibao.graph.store import export as export_store
 
     try:
         export_store(db, fmt, output)
@@ -425,8 +419,8 @@ def export(
         _fail(str(e))
 
 
-from cli import policies as _policies  # noqa: E402,F401  registers `yibao policies`
-from cli import qa as _qa  # noqa: E402,F401  registers ask/sparql/queries
+from yibao.cli import policies as _policies  # noqa: E402,F401  registers `yibao policies`
+from yibao.cli import qa as _qa  # noqa: E402,F401  registers ask/sparql/queries
 
 if __name__ == "__main__":
     app()

@@ -6,8 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-
-from cli.main import _STORE_HELP, _check_choice, _open, _resolve, app
+from yibao.cli.main import _STORE_HELP, _check_choice, _open, _resolve, app
 
 POLICY_FORMATS = ("table", "csv", "json")
 _TABLE = ("report", "policy", "type", "regions", "status", "start", "parameters", "quote")
@@ -23,7 +22,7 @@ def policies(
     """Policies with their regions, status, start, key parameters and source quote."""
     _check_choice(fmt, POLICY_FORMATS, "format")
     db = _open(store, create=False)
-    from kg.policy_table import POLICY_COLUMNS, policy_rows
+    from yibao.graph.policy_table import POLICY_COLUMNS, policy_rows
 
     rows = policy_rows(db, region=_resolve(db, "region", region), policy_type=_resolve(db, "policy", policy_type))
     if fmt == "csv":

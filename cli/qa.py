@@ -2,7 +2,7 @@
 canned query library. Registered on the `yibao` app by the last line of cli/main.py.
 
 The store is opened read-only (several questions may run at once; nothing can be written).
-Heavy modules (pyoxigraph, rich, kg.qa) are imported inside the commands, so that importing the
+Heavy modules (pyoxigraph, rich, yibao.qa.interpret) are imported inside the commands, so that importing the
 CLI stays fast.
 """
 
@@ -14,20 +14,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-
-from cli.main import _STORE_HELP, _check_choice, _fail, _red_line, app
+from yibao.cli.main import _STORE_HELP, _check_choice, _fail, _red_line, app
 
 if TYPE_CHECKING:
     import pyoxigraph
-
-    from kg.qa import Answer
+    from yibao.qa.interpret import Answer
 
 ASK_FORMATS = ("table", "csv", "json")
 LANGS = ("auto", "zh", "en")
 
 
 def _open_read_only(store_option: Path | None) -> pyoxigraph.Store:
-    from kg.store import resolve_store_path
+    from yibao.graph.store import resolve_store_path
 
     path = resolve_store_path(store_option)
     if not (path / "CURRENT").is_file():
@@ -44,7 +42,7 @@ def _open_read_only(store_option: Path | None) -> pyoxigraph.Store:
 # --- ask --------------------------------------------------------------------------------------------
 
 def _print_examples(lang: str) -> None:
-    from kg.qa import examples
+    from yibao.qa.interpret import examples
 
     typer.echo("可以这样问：" if lang == "zh" else "Questions I can answer, for example:", err=True)
     for example in examples(lang):
@@ -55,8 +53,7 @@ def _print_answer_table(answer: Answer) -> None:
     from rich import box
     from rich.console import Console
     from rich.table import Table
-
-    from kg.qa import cell
+    from yibao.qa.interpret import cell
 
     console = Console(width=max(Console().width, 200))
     table = Table(header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
@@ -103,8 +100,8 @@ def ask(
     _check_choice(fmt, ASK_FORMATS, "format")
     _check_choice(lang, LANGS, "language")
     db = _open_read_only(store)
-    from kg.qa import QAError
-    from kg.qa import ask as answer_question
+    from yibao.qa.interpret import QAError
+    from yibao.qa.interpret import ask as answer_question
 
     try:
         answer = answer_question(db, question, lang=lang)
@@ -140,7 +137,7 @@ def _term_text(term: Any) -> str:
 
 def _load_query_text(query: str | None, file: Path | None) -> tuple[str, Any]:
     """The query text and, for a canned query (a queries/*.rq file or its id), its CannedQuery."""
-    from kg.queries import QueryError, load_queries, parse_query_file
+    from yibao.qa.queries import QueryError, load_queries, parse_query_file
 
     if (query is None) == (file is None):
         _fail("give either a QUERY argument or --file (not both)", 2)
@@ -188,7 +185,7 @@ def sparql(
     """Run a read-only SPARQL query against the store; updates are refused."""
     _check_choice(fmt, ASK_FORMATS, "format")
     text, canned = _load_query_text(query, file)
-    from kg.queries import QueryError, bind, update_keyword
+    from yibao.qa.queries import QueryError, bind, update_keyword
 
     keyword = update_keyword(text)
     if keyword:
@@ -267,8 +264,7 @@ def _print_solutions_table(names: list[str], rows: list[list[Any]]) -> None:
     from rich import box
     from rich.console import Console
     from rich.table import Table
-
-    from kg import namespaces as ns
+    from yibao.graph import namespaces as ns
 
     def short(term: Any) -> str:
         text = _term_text(term)
@@ -292,7 +288,7 @@ def _print_solutions_table(names: list[str], rows: list[list[Any]]) -> None:
 @app.command()
 def queries() -> None:
     """List the canned queries (queries/*.rq) with their descriptions and parameters."""
-    from kg.queries import QueryError, load_queries
+    from yibao.qa.queries import QueryError, load_queries
 
     try:
         library = load_queries()

@@ -1,11 +1,5 @@
-"""Yibao KG: a knowledge graph of Chinese medical-insurance fund reports.
+"""Yibao KG: a knowledge graph of Chinese medical-insurance (医保) fund reports.
 
-Data flows one way: reading → segment → extract → rdf → store → facts/queries.
+Data flows one way: ``yibao.ingest`` (read, segment, extract) → ``yibao.graph`` (RDF, store,
+validation, fact table) ← ``yibao.qa`` (question understanding, canned queries, answers).
 """
-
-from pathlib import Path
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-ONTOLOGY_DIR = PROJECT_ROOT / "ontology"
-QUERIES_DIR = PROJECT_ROOT / "queries"
-DEFAULT_REPORTS_DIR = PROJECT_ROOT / "data" / "reports"

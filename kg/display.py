@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from kg.quantities import plain
+from yibao.ingest.quantities import plain
 
 _ZH_SUFFIX = {"percent": "%", "month": "个月", "yuan_per_person": "元/人", "yuan_per_person_month": "元/人·月",
               "person_time": "人次", "item": "个", "institution": "家"}

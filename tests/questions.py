@@ -8,7 +8,7 @@ A question's rule is a predicate over fact rows (`where`) plus, for some templat
 (tests/test_ask.py) checks, for every question:
 
 - recall: every expected fact is an answer row (same report, region, year, fund, indicator and
-  basis, value within kg.evaluate's tolerance), with a quote;
+  basis, value within yibao.evaluate's tolerance), with a quote;
 - precision: an answer row whose key is annotated in the gold is one of the expected facts;
 - consistency: every stated answer row satisfies the predicate itself (rows of reports or keys the
   gold does not annotate are judged by the rule, not by the gold); derived rows equal the ratio of
@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
-from kg.vocab import load_vocabulary
+from yibao.graph.vocab import load_vocabulary
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLD_PATH = ROOT / "tests" / "fixtures" / "facts-dev.csv"
@@ -41,13 +41,12 @@ def build_store(path: Path, reports: bool = True, policies: bool = False):
     """A store at `path` with the ontology, the sample reports (extracted as `yibao build` does,
     without SHACL) and/or the policy fixture. Returns the open pyoxigraph Store."""
     import pyoxigraph as ox
-
-    from kg.store import load_ontology, open_store, replace_report
+    from yibao.graph.store import load_ontology, open_store, replace_report
 
     db = open_store(path, create=True)
     load_ontology(db)
     if reports:
-        from kg import pipeline
+        from yibao.ingest import pipeline
 
         for file in sorted((ROOT / "data" / "reports").glob("*.txt")):
             replace_report(db, pipeline.process_file(file))

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
+from yibao.cli.main import app
+from yibao.evaluate import close
+from yibao.qa.interpret import Context, QAError, ask
 
-from cli.main import app
-from kg.evaluate import close
-from kg.qa import Context, QAError, ask
 from tests.questions import QUESTIONS, TEMPLATES, Question, build_store, load_gold, load_policy_gold
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -347,7 +347,7 @@ def test_cli_usage_errors(sample_store):
 def test_ask_end_to_end_in_a_subprocess(sample_store):
     """Process start included, as a user runs it."""
     exe = Path(sys.executable).parent / "yibao"
-    command = [str(exe)] if exe.exists() else [sys.executable, "-m", "cli.main"]
+    command = [str(exe)] if exe.exists() else [sys.executable, "-m", "yibao.cli.main"]
     out = subprocess.run([*command, "ask", HEADLINE_EN, "--store", str(sample_store), "-f", "json"],
                          capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert out.returncode == 0, out.stderr

@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
-
-from cli.main import app
-from kg.evaluate import load_gold, score
-from kg.reading import read_text
+from yibao.cli.main import app
+from yibao.evaluate import load_gold, score
+from yibao.ingest.reading import read_text
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORTS = ROOT / "data" / "reports"

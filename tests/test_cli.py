@@ -17,11 +17,12 @@ import types
 from pathlib import Path
 
 import pytest
+import yibao.ingest
 from typer.testing import CliRunner
+from yibao import resources
+from yibao.cli.main import app
+from yibao.model import FACT_COLUMNS, Report
 
-import kg
-from cli.main import app
-from kg.model import FACT_COLUMNS, Report
 from tests.test_store import STAND_IN_ONTOLOGY, report_from_text, report_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,8 +38,8 @@ runner = CliRunner()
 # --- fakes ----------------------------------------------------------------------------------------
 
 def fake_process_file(path: Path) -> Report:
-    """Stand-in for kg.pipeline.process_file."""
-    from kg.reading import ReadError
+    """Stand-in for yibao.ingest.pipeline.process_file."""
+    from yibao.ingest.reading import ReadError
 
     path = Path(path)
     text = path.read_text(encoding="utf-8")
@@ -55,24 +56,24 @@ def fake_process_file(path: Path) -> Report:
 
 
 def install_fakes(monkeypatch: pytest.MonkeyPatch | None, ontology_dir: Path) -> None:
-    """Route kg.pipeline to the fake and kg.ONTOLOGY_DIR to a stand-in ontology."""
-    module = types.ModuleType("kg.pipeline")
+    """Route yibao.ingest.pipeline to the fake and the package ontology to a stand-in."""
+    module = types.ModuleType("yibao.ingest.pipeline")
     module.process_file = fake_process_file
     if monkeypatch is None:  # subprocess driver
-        sys.modules["kg.pipeline"] = module
-        kg.pipeline = module
-        kg.ONTOLOGY_DIR = ontology_dir
+        sys.modules["yibao.ingest.pipeline"] = module
+        yibao.ingest.pipeline = module
+        resources.ontology_dir = lambda: ontology_dir
         return
-    monkeypatch.setitem(sys.modules, "kg.pipeline", module)
-    monkeypatch.setattr(kg, "pipeline", module, raising=False)
-    monkeypatch.setattr(kg, "ONTOLOGY_DIR", ontology_dir)
+    monkeypatch.setitem(sys.modules, "yibao.ingest.pipeline", module)
+    monkeypatch.setattr(yibao.ingest, "pipeline", module, raising=False)
+    monkeypatch.setattr(resources, "ontology_dir", lambda: ontology_dir)
 
 
 def fake_validate_module(conforms: bool = True, violations: list[str] | None = None,
                          duplicates: list[str] | None = None) -> types.ModuleType:
     import rdflib
 
-    module = types.ModuleType("kg.validate")
+    module = types.ModuleType("yibao.graph.validate")
     module.load_ontology_graph = rdflib.Graph
     module.validate = lambda data, ontology: types.SimpleNamespace(conforms=conforms,
                                                                   violations=list(violations or []))
@@ -91,14 +92,14 @@ def write_reports(directory: Path, count: int, lines: int = 4) -> list[Path]:
 
 
 def expected_quads(path: Path, basis: str = "actual") -> set[str]:
-    from kg.rdf import report_quads
+    from yibao.graph.rdf import report_quads
 
     text = path.read_text(encoding="utf-8")
     return {str(q) for q in report_quads(report_from_text(path.stem, path, text, basis))}
 
 
 def stored_quads(store_path: Path) -> dict[str, set[str]]:
-    from kg.store import open_store, report_graph_quads, report_ids
+    from yibao.graph.store import open_store, report_graph_quads, report_ids
 
     db = open_store(store_path, create=False)
     try:
@@ -118,7 +119,7 @@ def ontology_dir(tmp_path: Path) -> Path:
 @pytest.fixture
 def fakes(monkeypatch, ontology_dir) -> pytest.MonkeyPatch:
     install_fakes(monkeypatch, ontology_dir)
-    monkeypatch.setitem(sys.modules, "kg.validate", fake_validate_module())
+    monkeypatch.setitem(sys.modules, "yibao.graph.validate", fake_validate_module())
     monkeypatch.delenv("YIBAO_STORE", raising=False)
     return monkeypatch
 
@@ -157,7 +158,7 @@ def test_build_loads_and_summarises(tmp_path, fakes):
 
 
 def test_building_twice_gives_the_same_triple_count(built, tmp_path):
-    from kg.store import count_triples, open_store
+    from yibao.graph.store import count_triples, open_store
 
     db = open_store(built, create=False)
     first = count_triples(db)
@@ -197,7 +198,7 @@ def test_build_fails_when_nothing_loads(tmp_path, fakes):
 
 def test_build_fails_when_shacl_fails(tmp_path, fakes):
     violations = [f"[Warning] report:x yb:value: violation {i}" for i in range(25)]
-    fakes.setitem(sys.modules, "kg.validate", fake_validate_module(conforms=False, violations=violations))
+    fakes.setitem(sys.modules, "yibao.graph.validate", fake_validate_module(conforms=False, violations=violations))
     write_reports(tmp_path / "reports", 1)
     result = runner.invoke(app, ["build", str(tmp_path / "reports"), "--store", str(tmp_path / "store")])
     assert result.exit_code == 1
@@ -208,7 +209,7 @@ def test_build_fails_when_shacl_fails(tmp_path, fakes):
 
 
 def test_build_fails_on_duplicate_observations(tmp_path, fakes):
-    fakes.setitem(sys.modules, "kg.validate", fake_validate_module(duplicates=["report:x: same dimensions"]))
+    fakes.setitem(sys.modules, "yibao.graph.validate", fake_validate_module(duplicates=["report:x: same dimensions"]))
     write_reports(tmp_path / "reports", 1)
     result = runner.invoke(app, ["build", str(tmp_path / "reports"), "--store", str(tmp_path / "store")])
     assert result.exit_code == 1
@@ -295,8 +296,7 @@ def test_usage_errors_are_one_line(built, args):
                                                     ("nquads", "nquads"), ("jsonld", "json-ld")])
 def test_export_formats_parse_back(built, tmp_path, fmt, rdflib_format):
     import rdflib
-
-    from kg.store import count_triples, open_store
+    from yibao.graph.store import count_triples, open_store
 
     out = tmp_path / f"export.{fmt}"
     result = runner.invoke(app, ["export", "--store", str(built), "--format", fmt, "--output", str(out)])
@@ -326,8 +326,8 @@ def test_export_to_a_missing_folder(built, tmp_path):
 # --- start-up cost --------------------------------------------------------------------------------
 
 def test_cli_import_stays_lean():
-    heavy = ["pyoxigraph", "rdflib", "pyshacl", "pandas", "rich", "kg.store", "kg.pipeline"]
-    code = f"import sys, cli.main; print([m for m in {heavy!r} if m in sys.modules])"
+    heavy = ["pyoxigraph", "rdflib", "pyshacl", "pandas", "rich", "yibao.graph.store", "yibao.ingest.pipeline"]
+    code = f"import sys, yibao.cli.main; print([m for m in {heavy!r} if m in sys.modules])"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
@@ -379,7 +379,7 @@ def test_kill_during_a_replacement_leaves_old_or_new_graph(tmp_path, ontology_di
     The delays are fractions of the measured in-process write time, so some kills land inside
     the SPARQL update (whatever the machine speed) and the last one after its commit.
     """
-    from kg.store import open_store, replace_report
+    from yibao.graph.store import open_store, replace_report
 
     paths = write_reports(tmp_path / "reports", 2, lines=500)
     store = tmp_path / "store"
@@ -417,14 +417,13 @@ def test_kill_during_a_replacement_leaves_old_or_new_graph(tmp_path, ontology_di
 # --- the real pipeline and ontology, when they are there -----------------------------------------
 
 def test_real_build_of_the_sample_reports(tmp_path):
-    pytest.importorskip("kg.pipeline")
-    if not (kg.ONTOLOGY_DIR / "shapes.ttl").exists() or not kg.DEFAULT_REPORTS_DIR.is_dir():
-        pytest.skip("ontology or sample reports not there yet")
+    pytest.importorskip("yibao.ingest.pipeline")
+    samples = resources.sample_reports_dir()
     store = tmp_path / "store"
-    result = runner.invoke(app, ["build", str(kg.DEFAULT_REPORTS_DIR), "--store", str(store)])
+    result = runner.invoke(app, ["build", str(samples), "--store", str(store)])
     assert result.exit_code == 0, result.output
     rows = json.loads(runner.invoke(app, ["facts", "--store", str(store), "-f", "json"]).stdout)
-    assert {row["report"] for row in rows} == {p.stem for p in kg.DEFAULT_REPORTS_DIR.glob("*.txt")}
+    assert {row["report"] for row in rows} == {p.stem for p in samples.glob("*.txt")}
 
 
 if __name__ == "__main__":

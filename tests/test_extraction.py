@@ -7,10 +7,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from yibao.evaluate import load_gold, score
+from yibao.ingest.pipeline import process_file
+from yibao.ingest.quantities import find_quantities, plain
 
-from kg.evaluate import load_gold, score
-from kg.pipeline import process_file
-from kg.quantities import find_quantities, plain
 from tests import variants
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -86,7 +86,7 @@ def test_variants_yield_the_same_facts(tmp_path, reports, make):
 
 
 def test_bad_files_raise_clear_errors(tmp_path):
-    from kg.reading import ReadError
+    from yibao.ingest.reading import ReadError
 
     empty = tmp_path / "empty.txt"
     empty.write_bytes(b"")

@@ -1,4 +1,4 @@
-"""The ontology, the gazetteer (regions.ttl), the SHACL shapes and kg.validate."""
+"""The ontology, the gazetteer (regions.ttl), the SHACL shapes and yibao.graph.validate."""
 
 from __future__ import annotations
 
@@ -12,10 +12,9 @@ from types import ModuleType
 import pytest
 from rdflib import RDF, RDFS, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import OWL, SKOS
-
-from kg import namespaces as ns
-from kg.namespaces import CODE, DATASET, DSD, YB, code, period_iri, report_iri
-from kg.validate import duplicate_observations, load_ontology_graph, validate
+from yibao.graph import namespaces as ns
+from yibao.graph.namespaces import CODE, DATASET, DSD, YB, code, period_iri, report_iri
+from yibao.graph.validate import duplicate_observations, load_ontology_graph, validate
 
 ROOT = Path(__file__).resolve().parent.parent
 ONTOLOGY = ROOT / "ontology"

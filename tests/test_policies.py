@@ -9,10 +9,9 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 from typer.testing import CliRunner
-
-from cli.main import app
-from kg import namespaces as ns
-from kg.pipeline import process_file
+from yibao.cli.main import app
+from yibao.graph import namespaces as ns
+from yibao.ingest.pipeline import process_file
 
 ROOT = Path(__file__).resolve().parent.parent
 PREFIXES = ns.sparql_prefixes()
@@ -206,8 +205,7 @@ def test_same_rules_on_another_region(tmp_path):
 
 def test_shapes_reject_a_policy_without_region_or_source():
     import rdflib
-
-    from kg.validate import load_ontology_graph, validate
+    from yibao.graph.validate import load_ontology_graph, validate
 
     data = rdflib.Graph()
     data.parse(data=f"""

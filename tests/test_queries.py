@@ -10,11 +10,10 @@ from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
-
-import kg
-from cli.main import app
-from kg.evaluate import close
-from kg.queries import (
+from yibao import resources
+from yibao.cli.main import app
+from yibao.evaluate import close
+from yibao.qa.queries import (
     CODE_TYPES,
     QueryError,
     bind,
@@ -25,6 +24,7 @@ from kg.queries import (
     run_query,
     update_keyword,
 )
+
 from tests.questions import build_store, load_gold, load_policy_gold
 
 runner = CliRunner()
@@ -200,7 +200,7 @@ def test_provenance_gives_report_quote_and_offsets(sample):
                                         "fundScope": ["employee_pooled"], "matchValue": True,
                                         "target": Decimal("2803000000"), "tolerance": Decimal("14015000")})
     assert rows
-    text = (kg.DEFAULT_REPORTS_DIR / rows[0]["sourceFile"]).read_text(encoding="utf-8")
+    text = (resources.sample_reports_dir() / rows[0]["sourceFile"]).read_text(encoding="utf-8")
     for r in rows:
         assert text[r["start"]:r["end"]] == r["quote"]
         assert r["title"] and close(r["value"], Decimal("2803000000"))
@@ -316,7 +316,7 @@ def test_sparql_runs_canned_queries_with_parameters(sample):
                                 "--param", "threshold=6", "--store", str(path), "-f", "json"])
     assert by_id.exit_code == 0, by_id.output
     assert len(json.loads(by_id.stdout)["results"]["bindings"]) >= 8
-    by_path = runner.invoke(app, ["sparql", "--file", str(kg.QUERIES_DIR / "deficits.rq"), "--store", str(path),
+    by_path = runner.invoke(app, ["sparql", "--file", str(resources.queries_dir() / "deficits.rq"), "--store", str(path),
                                   "-f", "csv"])
     assert by_path.exit_code == 0 and "civil_servant" in by_path.stdout
     unbound = runner.invoke(app, ["sparql", "--file", "threshold", "--store", str(path)])

@@ -9,9 +9,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from yibao.ingest.reading import ReadError, decode_file, normalise, read_text
+from yibao.resources import sample_reports_dir
 
-from kg import DEFAULT_REPORTS_DIR
-from kg.reading import ReadError, decode_file, normalise, read_text
 from tests.variants import (
     to_fullwidth_digits,
     to_gbk,
@@ -22,7 +22,7 @@ from tests.variants import (
     with_thousands_separators,
 )
 
-REPORTS = sorted(DEFAULT_REPORTS_DIR.glob("*.txt"))
+REPORTS = sorted(sample_reports_dir().glob("*.txt"))
 REPORT_IDS = [p.stem for p in REPORTS]
 
 

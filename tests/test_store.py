@@ -9,13 +9,11 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-
-from kg import ONTOLOGY_DIR
-from kg import namespaces as ns
-from kg.facts import UnknownCode, fact_rows, resolve_code
-from kg.model import FACT_COLUMNS, Observation, Report
-from kg.rdf import decimal_lexical, observation_hash, report_quads
-from kg.store import (
+from yibao import resources
+from yibao.graph import namespaces as ns
+from yibao.graph.facts import UnknownCode, fact_rows, resolve_code
+from yibao.graph.rdf import decimal_lexical, observation_hash, report_quads
+from yibao.graph.store import (
     EXPORT_FORMATS,
     StoreError,
     count_observations,
@@ -28,6 +26,7 @@ from kg.store import (
     resolve_store_path,
     serialize_store,
 )
+from yibao.model import FACT_COLUMNS, Observation, Report
 
 # A stand-in for ontology/*.ttl: the few concepts the hand-made reports use.
 STAND_IN_ONTOLOGY = """\
@@ -103,7 +102,7 @@ def quad_set(quads) -> set[str]:
     return {str(q) for q in quads}
 
 
-# --- kg.rdf -------------------------------------------------------------------------------------
+# --- yibao.graph.rdf -------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("value", "expected"), [
     (Decimal("2.389E+9"), "2389000000"), (Decimal("34.40"), "34.4"), (Decimal("1.0"), "1"),
@@ -167,8 +166,8 @@ def test_optional_metadata_is_omitted():
 
 def test_report_quads_conform_to_the_shapes():
     pytest.importorskip("pyshacl")
-    validate = pytest.importorskip("kg.validate")
-    if not (ONTOLOGY_DIR / "shapes.ttl").exists() or not (ONTOLOGY_DIR / "regions.ttl").exists():
+    validate = pytest.importorskip("yibao.graph.validate")
+    if not (resources.ontology_dir() / "shapes.ttl").exists() or not (resources.ontology_dir() / "regions.ttl").exists():
         pytest.skip("ontology files not written yet")
     import rdflib
 
@@ -180,7 +179,7 @@ def test_report_quads_conform_to_the_shapes():
     assert validate.duplicate_observations(data) == []
 
 
-# --- kg.store -----------------------------------------------------------------------------------
+# --- yibao.graph.store -----------------------------------------------------------------------------------
 
 def test_resolve_store_path(monkeypatch, tmp_path):
     monkeypatch.delenv("YIBAO_STORE", raising=False)
@@ -259,7 +258,7 @@ def test_load_ontology_without_files(store, tmp_path):
     assert load_ontology(store, tmp_path / "nothing-here") == 0
 
 
-# --- kg.facts -----------------------------------------------------------------------------------
+# --- yibao.graph.facts -----------------------------------------------------------------------------------
 
 @pytest.fixture
 def filled(store, ontology_dir) -> ox.Store:

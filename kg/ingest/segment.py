@@ -1,7 +1,7 @@
 """Split a report's normalised text into title, headings, paragraphs, tables and chart data.
 
 All positions are offsets into the text, which has the same length as the original
-(see ``kg.reading``), so anything found here can be quoted from the original.
+(see ``yibao.ingest.reading``), so anything found here can be quoted from the original.
 
 Text conventions of the reports (converted from Word):
 - a table is one cell per line, each line starting with a tab, rows separated by blank

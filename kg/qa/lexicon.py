@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
-from kg.vocab import Vocabulary, load_vocabulary
+from yibao.graph.vocab import Vocabulary, load_vocabulary
 
 ENTITY_SCHEMES = ("region", "fund", "indicator", "basis", "statistic", "policy", "qualifier")
 
@@ -329,7 +329,7 @@ def has_cjk(text: str) -> bool:
 
 def fold(text: str) -> str:
     """Traditional → simplified, full width → half width, lower case; the length is kept."""
-    from kg.reading import normalise
+    from yibao.ingest.reading import normalise
 
     text = normalise(text)
     return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
@@ -800,9 +800,8 @@ def _cache_key(ontology_dir) -> str:
     from pathlib import Path
 
     import ahocorasick
-
-    from kg import vocab as vocab_module
-    from kg.vocab import CODE_FILES
+    from yibao.graph import vocab as vocab_module
+    from yibao.graph.vocab import CODE_FILES
 
     digest = hashlib.sha256()
     for name in CODE_FILES:
@@ -822,9 +821,9 @@ def load_qa_lexicon(ontology_dir=None) -> QALexicon:
     import os
     import pickle
 
-    from kg import ONTOLOGY_DIR
+    from yibao import resources
 
-    ontology_dir = ontology_dir or ONTOLOGY_DIR
+    ontology_dir = ontology_dir or resources.ontology_dir()
     if os.environ.get("YIBAO_CACHE", "").lower() == "off":
         return QALexicon(load_vocabulary(ontology_dir))
     try:

@@ -27,7 +27,7 @@ import re
 import unicodedata
 from pathlib import Path
 
-from kg.model import DecodedText
+from yibao.model import DecodedText
 
 __all__ = ["ReadError", "decode_file", "normalise", "read_text"]
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from kg.quantities import SURFACE_UNITS, parse_number
-from kg.resolve import Frame, Resolver
-from kg.segment import Cell, Table
+from yibao.ingest.quantities import SURFACE_UNITS, parse_number
+from yibao.ingest.resolve import Frame, Resolver
+from yibao.ingest.segment import Cell, Table
 
 UNIT_IN_TEXT_RE = re.compile(r"单位\s*[:：]?\s*([亿万千]?元|万?人次|万?人|%|个月|个)")
 TOTAL_RE = re.compile(r"^(?:合\s*计|总\s*计|小\s*计|全市|全州|全县|总计)$")

@@ -3,7 +3,7 @@
     answer = ask(store, "哪些地区基金可支付月数低于6个月？")
     answer.template, answer.parameters, answer.sparql, answer.rows
 
-Steps: recognise what the question names (`kg.qa_lexicon`: regions, funds, indicators, bases,
+Steps: recognise what the question names (`yibao.qa.lexicon`: regions, funds, indicators, bases,
 policies, numbers with units, years, comparison words); resolve ambiguous names from context
 (another region named next to it, then the regions the graph holds data for) or ask; pick the
 template from the words and entities present; turn values into the indicator's base unit
@@ -21,8 +21,8 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from kg import namespaces as ns
-from kg.qa_lexicon import (
+from yibao.graph import namespaces as ns
+from yibao.qa.lexicon import (
     FUND_SHORT_EN,
     FUND_SHORT_ZH,
     ROLE_LABELS,
@@ -43,9 +43,8 @@ from kg.qa_lexicon import (
 
 if TYPE_CHECKING:
     import pyoxigraph as ox
-
-    from kg.queries import BoundQuery
-    from kg.vocab import Vocabulary
+    from yibao.graph.vocab import Vocabulary
+    from yibao.qa.queries import BoundQuery
 
 NON_BUDGET_BASES = ("actual", "policy", "derived")
 BAND = (Decimal(95), Decimal(105))  # the budget-execution control standard the reports use
@@ -201,7 +200,7 @@ _BETWEEN_RE = re.compile(r"between|之间|区间|范围")
 
 
 def _limit(text: str) -> tuple[int | None, tuple[int, int] | None]:
-    from kg.qa_lexicon import parse_chinese_number
+    from yibao.qa.lexicon import parse_chinese_number
 
     for pattern in _LIMIT_RES:
         m = pattern.search(text)
@@ -867,7 +866,7 @@ _CMP_GAP_RE = re.compile(r"\s*(?:(?:the|of|than|a|an|about|around|approximately|
 
 def _tolerance(number: Number, target: Decimal) -> Decimal:
     """How far a stored figure may be from the one asked about: half a unit of the last digit written
-    (28.03亿元 → ±0.005亿元), and at least 0.5 % (the gold-standard tolerance of kg.evaluate)."""
+    (28.03亿元 → ±0.005亿元), and at least 0.5 % (the gold-standard tolerance of yibao.evaluate)."""
     written = re.match(r"^-?\d[\d,]*(?:\.(\d+))?", number.raw)
     half_step = Decimal("0.5")
     if written:
@@ -881,7 +880,7 @@ def _tolerance(number: Number, target: Decimal) -> Decimal:
 @lru_cache(maxsize=1)
 def _domain_words() -> tuple[str, ...]:
     """Every zh label of the non-region schemes: words inside them are not place names."""
-    from kg.qa_lexicon import ZH_SYNONYMS, default_qa_lexicon
+    from yibao.qa.lexicon import ZH_SYNONYMS, default_qa_lexicon
 
     words = [k for k, slot in default_qa_lexicon().keys.items() if any(s != "region" for s, _ in slot)]
     for by_id in ZH_SYNONYMS.values():
@@ -925,7 +924,7 @@ def _number(value: Any) -> Any:
 def _plain(value: Any) -> str | None:
     if value is None:
         return None
-    from kg.quantities import plain
+    from yibao.ingest.quantities import plain
 
     return plain(Decimal(value))
 
@@ -937,7 +936,7 @@ class Shaper:
         self.vocab, self.lang = vocab, lang
 
     def display(self, value: Any, unit: str | None) -> str:
-        from kg.display import display
+        from yibao.display import display
 
         if value is None:
             return ""
@@ -1122,7 +1121,7 @@ def _rank(rows: list[dict[str, Any]], limit: int | None) -> list[dict[str, Any]]
 
 
 def execute(ctx: Context, plan: Plan, lang: str) -> tuple[list[dict[str, Any]], list[BoundQuery]]:
-    from kg.queries import bind, get_query, run
+    from yibao.qa.queries import bind, get_query, run
 
     template = "value" if plan.template == "ranking" and plan.runs and "region" in plan.runs[0] else plan.template
     query = get_query(template)
@@ -1164,7 +1163,7 @@ def ask(store: ox.Store, question: str, lang: str = "auto", ctx: Context | None 
     interpreter = Interpreter(ctx, parsed)
     plan = interpreter.plan()
     rows, bounds = execute(ctx, plan, parsed.lang)
-    from kg.queries import get_query
+    from yibao.qa.queries import get_query
 
     parameters = bounds[0].values if len(bounds) == 1 else {"runs": [b.values for b in bounds]}
     sparql = "\n\n".join(dict.fromkeys(b.explain() for b in bounds))

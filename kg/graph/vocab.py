@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from kg import ONTOLOGY_DIR
-from kg.namespaces import CODE, SKOS, YB
+from yibao import resources
+from yibao.graph.namespaces import CODE, SKOS, YB
 
 CODE_FILES = ("codes.ttl", "regions.ttl")
 
@@ -145,7 +145,8 @@ def _parse(paths: list[Path]) -> Vocabulary:
 
 
 @lru_cache(maxsize=4)
-def load_vocabulary(ontology_dir: Path = ONTOLOGY_DIR) -> Vocabulary:
+def load_vocabulary(ontology_dir: Path | None = None) -> Vocabulary:
     """Parse the code lists once per process."""
+    ontology_dir = Path(ontology_dir or resources.ontology_dir())
     paths = [ontology_dir / name for name in CODE_FILES if (ontology_dir / name).exists()]
     return _parse(paths)

@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from kg.lexicon import Lexicon, Mention
-from kg.vocab import Vocabulary
+from yibao.graph.vocab import Vocabulary
+from yibao.ingest.lexicon import Lexicon, Mention
 
 YEAR_RE = re.compile(r"(?<![\d.])((?:19|20)\d\d)(?=\s*年|\s*[^\d年.%万亿元人个月-])")
 # Words that point at the report's own region ("the whole city", "our prefecture").

@@ -9,9 +9,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import ahocorasick
-
-from kg.reading import normalise
-from kg.vocab import Vocabulary, load_vocabulary
+from yibao.graph.vocab import Vocabulary, load_vocabulary
+from yibao.ingest.reading import normalise
 
 SCHEMES = ("fund", "indicator", "basis", "region", "policy", "finding-category", "qualifier")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from kg.lexicon import Lexicon
-from kg.segment import Document
+from yibao.ingest.lexicon import Lexicon
+from yibao.ingest.segment import Document
 
 TITLE_YEAR_RE = re.compile(r"((?:19|20)\d\d)\s*年")
 DATE_RE = re.compile(r"((?:19|20)\d\d)\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")

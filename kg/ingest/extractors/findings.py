@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from kg.model import Finding, Observation
-from kg.quantities import find_quantities
-from kg.resolve import Resolver
-from kg.segment import Document, Heading
+from yibao.ingest.quantities import find_quantities
+from yibao.ingest.resolve import Resolver
+from yibao.ingest.segment import Document, Heading
+from yibao.model import Finding, Observation
 
 PROBLEM_RE = re.compile(r"存在的问题|存在问题|问题和不足|问题与不足|不足之处|主要问题")
 RECOMMENDATION_RE = re.compile(r"建议|下一步|意见及|改进措施|工作措施|工作计划|工作打算")

@@ -1,4 +1,4 @@
-"""One report file in, one :class:`~kg.model.Report` with its sourced observations out.
+"""One report file in, one :class:`~yibao.model.Report` with its sourced observations out.
 
 read & normalise → segment → metadata → extract (text, tables, charts) → observations.
 """
@@ -10,21 +10,21 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
-from kg.extract_charts import ChartExtractor
-from kg.extract_tables import TableExtractor
-from kg.extract_text import TextExtractor
-from kg.findings import FindingExtractor
-from kg.lexicon import Lexicon, default_lexicon
-from kg.metadata import read_metadata
-from kg.model import DecodedText, Observation, Report
-from kg.policies import PolicyExtractor
-from kg.reading import read_text
-from kg.resolve import Frame, Resolver
-from kg.segment import segment
+from yibao.ingest.extractors.charts import ChartExtractor
+from yibao.ingest.extractors.findings import FindingExtractor
+from yibao.ingest.extractors.policies import PolicyExtractor
+from yibao.ingest.extractors.tables import TableExtractor
+from yibao.ingest.extractors.text import TextExtractor
+from yibao.ingest.lexicon import Lexicon, default_lexicon
+from yibao.ingest.metadata import read_metadata
+from yibao.ingest.reading import read_text
+from yibao.ingest.resolve import Frame, Resolver
+from yibao.ingest.segment import segment
+from yibao.model import DecodedText, Observation, Report
 
 
 def process_file(path: Path, lexicon: Lexicon | None = None) -> Report:
-    """Read, segment and extract one report. Raises ``kg.reading.ReadError`` for bad files."""
+    """Read, segment and extract one report. Raises ``yibao.ingest.reading.ReadError`` for bad files."""
     path = Path(path)
     decoded = read_text(path)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()

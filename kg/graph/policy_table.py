@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 
 import pyoxigraph as ox
-
-from kg import namespaces as ns
-from kg.facts import _descendants, local_name, normalise_decimal, region_labels
+from yibao.graph import namespaces as ns
+from yibao.graph.facts import _descendants, local_name, normalise_decimal, region_labels
 
 POLICY_COLUMNS = ("report", "policy", "type", "kind", "regions", "lead", "members", "status", "start",
                   "scope", "renamed_to", "parameters", "quote", "start_offset", "end_offset")
@@ -65,7 +64,7 @@ def policy_rows(store: ox.Store, region: str | None = None, policy_type: str | N
     ``region`` matches policies whose adopters or members are that region or below it;
     ``policy_type`` matches that type and its narrower types (payment_method_reform → drg, dip …).
     """
-    from kg.display import display
+    from yibao.display import display
 
     labels = region_labels(store)
     roles: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))

@@ -10,9 +10,9 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from kg.quantities import SURFACE_UNITS, parse_number
-from kg.resolve import Resolver
-from kg.segment import Cell, ChartSeries, Document
+from yibao.ingest.quantities import SURFACE_UNITS, parse_number
+from yibao.ingest.resolve import Resolver
+from yibao.ingest.segment import Cell, ChartSeries, Document
 
 BY_YEAR_RE = re.compile(r"历年|\d{4}\s*[-—~至]\s*\d{4}\s*年")
 BY_REGION_RE = re.compile(r"各县|各区|各市|县市|县区|区县|各统筹区|分地区")

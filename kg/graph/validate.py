@@ -13,14 +13,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kg import ONTOLOGY_DIR
-from kg.namespaces import INTERVAL, PREFIXES, sparql_prefixes
+from yibao import resources
+from yibao.graph.namespaces import INTERVAL, PREFIXES, sparql_prefixes
 
 if TYPE_CHECKING:
     from rdflib import Graph
     from rdflib.term import Node
 
-SHAPES_FILE = ONTOLOGY_DIR / "shapes.ttl"
 ONTOLOGY_FILES = ("yibao.ttl", "codes.ttl", "regions.ttl")  # codes.ttl is optional
 SH = "http://www.w3.org/ns/shacl#"
 _SHORT = {**PREFIXES, "interval": INTERVAL}  # prefixes for messages
@@ -34,9 +33,11 @@ class ValidationResult:
     violations: list[str] = field(default_factory=list)
 
 
-def load_ontology_graph(ontology_dir: Path = ONTOLOGY_DIR) -> Graph:
+def load_ontology_graph(ontology_dir: Path | None = None) -> Graph:
     """The ontology, the code lists (if ``codes.ttl`` exists yet) and the gazetteer, in one graph."""
     from rdflib import Graph
+
+    ontology_dir = Path(ontology_dir or resources.ontology_dir())
 
     graph = Graph()
     for name in ONTOLOGY_FILES:
@@ -52,7 +53,7 @@ def load_ontology_graph(ontology_dir: Path = ONTOLOGY_DIR) -> Graph:
 def _shapes_graph() -> Graph:
     from rdflib import Graph
 
-    return Graph().parse(SHAPES_FILE, format="turtle")
+    return Graph().parse(resources.ontology_dir() / "shapes.ttl", format="turtle")
 
 
 def short(node: Node | None) -> str:

@@ -18,10 +18,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 import pyoxigraph as ox
-
-from kg import namespaces as ns
-from kg.model import Report
-from kg.rdf import report_quads
+from yibao.graph import namespaces as ns
+from yibao.graph.rdf import report_quads
+from yibao.model import Report
 
 if TYPE_CHECKING:
     import rdflib
@@ -112,9 +111,9 @@ def load_ontology(store: ox.Store, directory: Path | None = None) -> int:
     StoreError naming the file; the previous ontology graph is then left untouched.
     """
     if directory is None:
-        import kg
+        from yibao import resources
 
-        directory = kg.ONTOLOGY_DIR
+        directory = resources.ontology_dir()
     triples: list[tuple[object, object, object]] = []
     seen: set[tuple[object, object, object]] = set()
     for path in ontology_files(directory):

@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from kg.lexicon import Mention
-from kg.quantities import Quantity, find_quantities
-from kg.resolve import DEICTIC_RE, RELATIVE_YEAR_RE, YEAR_RE, Frame, Resolver
-from kg.segment import Document, split_spans
+from yibao.ingest.lexicon import Mention
+from yibao.ingest.quantities import Quantity, find_quantities
+from yibao.ingest.resolve import DEICTIC_RE, RELATIVE_YEAR_RE, YEAR_RE, Frame, Resolver
+from yibao.ingest.segment import Document, split_spans
 
 SENTENCE_END = "。！？!?；;\n"
 CLAUSE_END = "，,:："

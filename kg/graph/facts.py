@@ -8,10 +8,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 import pyoxigraph as ox
-
-from kg import namespaces as ns
-from kg.model import FACT_COLUMNS
-from kg.rdf import decimal_lexical
+from yibao.graph import namespaces as ns
+from yibao.graph.rdf import decimal_lexical
+from yibao.model import FACT_COLUMNS
 
 _REPORT_GRAPH_PREFIX = ns.report_graph("")
 

@@ -37,8 +37,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kg import QUERIES_DIR
-from kg import namespaces as ns
+from yibao import resources
+from yibao.graph import namespaces as ns
 
 if TYPE_CHECKING:
     import pyoxigraph as ox
@@ -189,7 +189,7 @@ _CACHE: dict[Path, dict[str, CannedQuery]] = {}
 
 def load_queries(directory: Path | None = None) -> dict[str, CannedQuery]:
     """Every canned query of `directory` (default: the project's queries/), by id, sorted by id."""
-    directory = Path(directory or QUERIES_DIR)
+    directory = Path(directory or resources.queries_dir())
     if directory not in _CACHE:
         found: dict[str, CannedQuery] = {}
         for path in sorted(directory.glob("*.rq")):

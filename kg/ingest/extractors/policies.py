@@ -17,10 +17,10 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from kg.model import Observation, Policy
-from kg.quantities import find_quantities
-from kg.resolve import DEICTIC_RE, Resolver
-from kg.segment import Document, split_spans
+from yibao.ingest.quantities import find_quantities
+from yibao.ingest.resolve import DEICTIC_RE, Resolver
+from yibao.ingest.segment import Document, split_spans
+from yibao.model import Observation, Policy
 
 SENTENCE_RE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
 PLANNED_SECTION_RE = re.compile(r"建议|下一步|计划|意见|措施")

@@ -7,9 +7,8 @@ from datetime import date
 from decimal import Decimal
 
 from pyoxigraph import Literal, NamedNode, Quad
-
-from kg import namespaces as ns
-from kg.model import Finding, Observation, Policy, Report
+from yibao.graph import namespaces as ns
+from yibao.model import Finding, Observation, Policy, Report
 
 _XSD_DECIMAL = NamedNode(ns.XSD + "decimal")
 _XSD_INTEGER = NamedNode(ns.XSD + "integer")
