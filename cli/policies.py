@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from yibao.cli.main import _STORE_HELP, _check_choice, _open, _resolve, app
+from yibao.cli.app import STORE_HELP, app, check_choice, open_store, resolve
 
 POLICY_FORMATS = ("table", "csv", "json")
 _TABLE = ("report", "policy", "type", "regions", "status", "start", "parameters", "quote")
@@ -14,17 +14,17 @@ _TABLE = ("report", "policy", "type", "regions", "status", "start", "parameters"
 
 @app.command()
 def policies(
-    store: Annotated[Path | None, typer.Option("--store", help=_STORE_HELP)] = None,
+    store: Annotated[Path | None, typer.Option("--store", help=STORE_HELP)] = None,
     region: Annotated[str | None, typer.Option("--region", help="Region code or name, e.g. 株洲 or 370200.")] = None,
     policy_type: Annotated[str | None, typer.Option("--type", help="Policy type, e.g. drg, 带量采购, 门诊共济.")] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table, csv or json.")] = "table",
 ) -> None:
     """Policies with their regions, status, start, key parameters and source quote."""
-    _check_choice(fmt, POLICY_FORMATS, "format")
-    db = _open(store, create=False)
+    check_choice(fmt, POLICY_FORMATS, "format")
+    db = open_store(store, create=False)
     from yibao.graph.policy_table import POLICY_COLUMNS, policy_rows
 
-    rows = policy_rows(db, region=_resolve(db, "region", region), policy_type=_resolve(db, "policy", policy_type))
+    rows = policy_rows(db, region=resolve(db, "region", region), policy_type=resolve(db, "policy", policy_type))
     if fmt == "csv":
         import csv
         import sys

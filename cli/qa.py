@@ -1,5 +1,5 @@
 """`yibao ask`, `yibao sparql` and `yibao queries`: questions, free-form read-only SPARQL and the
-canned query library. Registered on the `yibao` app by the last line of cli/main.py.
+canned query library.
 
 The store is opened read-only (several questions may run at once; nothing can be written).
 Heavy modules (pyoxigraph, rich, yibao.qa.interpret) are imported inside the commands, so that importing the
@@ -14,29 +14,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from yibao.cli.main import _STORE_HELP, _check_choice, _fail, _red_line, app
+from yibao.cli.app import STORE_HELP, app, check_choice, fail, open_read_only, red_line
 
 if TYPE_CHECKING:
-    import pyoxigraph
     from yibao.qa.interpret import Answer
 
 ASK_FORMATS = ("table", "csv", "json")
 LANGS = ("auto", "zh", "en")
-
-
-def _open_read_only(store_option: Path | None) -> pyoxigraph.Store:
-    from yibao.graph.store import resolve_store_path
-
-    path = resolve_store_path(store_option)
-    if not (path / "CURRENT").is_file():
-        _fail(f"no store at {path}: run `yibao build` first, or pass --store / set YIBAO_STORE")
-    import pyoxigraph as ox
-
-    try:
-        return ox.Store.read_only(str(path))
-    except OSError as e:
-        reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        _fail(f"cannot open the store at {path}: {reason}")
 
 
 # --- ask --------------------------------------------------------------------------------------------
@@ -91,22 +75,22 @@ def _write_answer_csv(answer: Answer) -> None:
 @app.command()
 def ask(
     question: Annotated[str, typer.Argument(help="A question in Chinese or English, e.g. 哪些地区基金可支付月数低于6个月？")],
-    store: Annotated[Path | None, typer.Option("--store", help=_STORE_HELP)] = None,
+    store: Annotated[Path | None, typer.Option("--store", help=STORE_HELP)] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table, csv or json.")] = "table",
     explain: Annotated[bool, typer.Option("--explain", help="Also print the template, its parameters and the SPARQL.")] = False,
     lang: Annotated[str, typer.Option("--lang", help="Answer language: auto (the question's), zh or en.")] = "auto",
 ) -> None:
     """Answer a question about the graph with one of the canned queries; every row cites its source."""
-    _check_choice(fmt, ASK_FORMATS, "format")
-    _check_choice(lang, LANGS, "language")
-    db = _open_read_only(store)
+    check_choice(fmt, ASK_FORMATS, "format")
+    check_choice(lang, LANGS, "language")
+    db = open_read_only(store)
     from yibao.qa.interpret import QAError
     from yibao.qa.interpret import ask as answer_question
 
     try:
         answer = answer_question(db, question, lang=lang)
     except QAError as e:
-        _red_line(e.message)
+        red_line(e.message)
         if e.examples:
             _print_examples(e.lang)
         raise typer.Exit(e.exit_code) from None
@@ -123,7 +107,7 @@ def ask(
         for note in answer.notes:
             typer.echo(note)
     if not answer.rows:
-        _red_line("没有符合条件的事实" if answer.lang == "zh" else "no facts match this question")
+        red_line("没有符合条件的事实" if answer.lang == "zh" else "no facts match this question")
         for note in answer.notes:
             typer.echo(note, err=True)
         raise typer.Exit(1)
@@ -140,7 +124,7 @@ def _load_query_text(query: str | None, file: Path | None) -> tuple[str, Any]:
     from yibao.qa.queries import QueryError, load_queries, parse_query_file
 
     if (query is None) == (file is None):
-        _fail("give either a QUERY argument or --file (not both)", 2)
+        fail("give either a QUERY argument or --file (not both)", 2)
     if query is not None:
         return query, None
     assert file is not None
@@ -148,16 +132,16 @@ def _load_query_text(query: str | None, file: Path | None) -> tuple[str, Any]:
         canned = load_queries()
         if str(file) in canned:
             return canned[str(file)].text, canned[str(file)]
-        _fail(f"no such file: {file} (nor a canned query id; see `yibao queries`)", 2)
+        fail(f"no such file: {file} (nor a canned query id; see `yibao queries`)", 2)
     try:
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
-        _fail(f"cannot read {file}: {e}", 2)
+        fail(f"cannot read {file}: {e}", 2)
     if text.lstrip().startswith("#") and "# id:" in text.split("\n\n", 1)[0]:
         try:
             return text, parse_query_file(file)
         except QueryError as e:
-            _fail(str(e), 2)
+            fail(str(e), 2)
     return text, None
 
 
@@ -166,7 +150,7 @@ def _parse_params(params: list[str]) -> dict[str, Any]:
     for item in params:
         name, sep, value = item.partition("=")
         if not sep or not name:
-            _fail(f"--param takes NAME=VALUE, not {item!r}", 2)
+            fail(f"--param takes NAME=VALUE, not {item!r}", 2)
         if "," in value:
             values[name.strip()] = [v.strip() for v in value.split(",") if v.strip()]
         else:
@@ -179,36 +163,36 @@ def sparql(
     query: Annotated[str | None, typer.Argument(help="A SPARQL query (SELECT, ASK, CONSTRUCT or DESCRIBE).")] = None,
     file: Annotated[Path | None, typer.Option("--file", help="Read the query from a file, or run a canned query by id.")] = None,
     param: Annotated[list[str] | None, typer.Option("--param", help="NAME=VALUE for a canned query (repeatable).")] = None,
-    store: Annotated[Path | None, typer.Option("--store", help=_STORE_HELP)] = None,
+    store: Annotated[Path | None, typer.Option("--store", help=STORE_HELP)] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table, csv or json.")] = "table",
 ) -> None:
     """Run a read-only SPARQL query against the store; updates are refused."""
-    _check_choice(fmt, ASK_FORMATS, "format")
+    check_choice(fmt, ASK_FORMATS, "format")
     text, canned = _load_query_text(query, file)
     from yibao.qa.queries import QueryError, bind, update_keyword
 
     keyword = update_keyword(text)
     if keyword:
-        _fail(f"refused: {keyword} is a SPARQL update; `yibao sparql` only runs read-only queries "
+        fail(f"refused: {keyword} is a SPARQL update; `yibao sparql` only runs read-only queries "
               "(SELECT, ASK, CONSTRUCT, DESCRIBE)", 2)
     substitutions: dict[str, Any] = {}
     if canned is not None:
         try:
             bound = bind(canned, _parse_params(param or []))
         except QueryError as e:
-            _fail(str(e), 2)
+            fail(str(e), 2)
         text, substitutions = bound.sparql, bound.substitutions
     elif param:
-        _fail("--param only applies to canned queries (a queries/*.rq file or id)", 2)
-    db = _open_read_only(store)
+        fail("--param only applies to canned queries (a queries/*.rq file or id)", 2)
+    db = open_read_only(store)
     import pyoxigraph as ox
 
     try:
         result = db.query(text, substitutions={ox.Variable(k): v for k, v in substitutions.items()})
     except SyntaxError as e:
-        _fail(f"SPARQL syntax error: {str(e).strip().splitlines()[0] if str(e).strip() else e}", 2)
+        fail(f"SPARQL syntax error: {str(e).strip().splitlines()[0] if str(e).strip() else e}", 2)
     except (OSError, RuntimeError, ValueError) as e:
-        _fail(f"query failed: {str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__}")
+        fail(f"query failed: {str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__}")
     _print_result(result, fmt)
 
 
@@ -293,7 +277,7 @@ def queries() -> None:
     try:
         library = load_queries()
     except QueryError as e:
-        _fail(str(e))
+        fail(str(e))
     for query in library.values():
         typer.secho(f"{query.id}", bold=True)
         typer.echo(f"  zh: {query.description_zh}")

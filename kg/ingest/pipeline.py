@@ -10,29 +10,26 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
-from yibao.ingest.extractors.charts import ChartExtractor
-from yibao.ingest.extractors.findings import FindingExtractor
-from yibao.ingest.extractors.policies import PolicyExtractor
-from yibao.ingest.extractors.tables import TableExtractor
-from yibao.ingest.extractors.text import TextExtractor
+from yibao.ingest.context import Extractor, ReportContext
 from yibao.ingest.lexicon import Lexicon, default_lexicon
 from yibao.ingest.metadata import read_metadata
 from yibao.ingest.reading import read_text
-from yibao.ingest.resolve import Frame, Resolver
+from yibao.ingest.resolve import Resolver
 from yibao.ingest.segment import segment
-from yibao.model import DecodedText, Observation, Report
+from yibao.model import DecodedText, Finding, Observation, Policy, Report
 
 
 def process_file(path: Path, lexicon: Lexicon | None = None) -> Report:
-    """Read, segment and extract one report. Raises ``yibao.ingest.reading.ReadError`` for bad files."""
+    """Read, segment and extract one report. Raises ``ReadError`` for bad files."""
     path = Path(path)
     decoded = read_text(path)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     return extract_report(path.stem, path, decoded, digest, lexicon or default_lexicon())
 
 
-def extract_report(report_id: str, path: Path, decoded: DecodedText, sha256: str,
-                   lexicon: Lexicon) -> Report:
+def extract_report(report_id: str, path: Path, decoded: DecodedText, sha256: str, lexicon: Lexicon,
+                   extractors: list[Extractor] | None = None) -> Report:
+    """Metadata, then every extractor of ``extractors`` (default: ``EXTRACTORS``), merged."""
     norm, original = decoded.normalised, decoded.original
     doc = segment(norm)
     meta = read_metadata(lexicon, doc, norm, original)
@@ -45,41 +42,23 @@ def extract_report(report_id: str, path: Path, decoded: DecodedText, sha256: str
         report.warnings.append(f"{report_id}: no reference year recognised")
     if meta.region is None or meta.year is None:
         return report
-    resolver = Resolver(lexicon, meta.region, meta.year)
-    base = Frame(region=meta.region, year=meta.year)
+    if extractors is None:
+        from yibao.ingest.extractors import EXTRACTORS
+
+        extractors = EXTRACTORS
+    ctx = ReportContext(report_id, original, norm, doc, meta, lexicon, Resolver(lexicon, meta.region, meta.year),
+                        main_fund(lexicon, norm))
     observations: dict[tuple, Observation] = {}
-
-    def add(region: str, year: int, fund: str, indicator: str, basis: str, statistic: str, value: Decimal,
-            unit: str, start: int, end: int, quote_start: int, quote_end: int) -> None:
-        period = meta.period if meta.period and year == meta.year else str(year)
-        obs = Observation(report_id, region, year, period, fund, indicator, basis, statistic, value, unit,
-                          original[start:end], original[quote_start:quote_end], quote_start, quote_end)
-        observations.setdefault(obs.key, obs)
-
-    for f in TextExtractor(resolver, meta.default_fund, main_fund(lexicon, norm)).extract(doc, norm, base):
-        q = f.quantity
-        add(f.region, f.year, f.fund, f.indicator, f.basis, f.statistic, q.value,
-            "percent" if f.statistic in ("growth_rate", "share") else lexicon.vocab.indicators[f.indicator].unit,
-            q.start, q.end, f.quote_start, f.quote_end)
-    tables = TableExtractor(resolver, meta.default_fund)
-    for table in doc.tables:
-        section = base.merged(resolver.section_frame(norm, table.headings))
-        for f in tables.extract(table, norm, section):
-            c = f.cell
-            add(f.region, f.year, f.fund, f.indicator, f.basis, f.statistic, f.value_number * f.factor, f.unit,
-                c.start, c.end, min(f.quote_start, c.start) if f.quote_start >= 0 else c.start, c.end)
-    for f in ChartExtractor(resolver, meta.default_fund).extract(doc, norm):
-        c = f.cell
-        add(f.region, f.year, f.fund, f.indicator, "actual", "level", f.value,
-            lexicon.vocab.indicators[f.indicator].unit, c.start, c.end, c.start, c.end)
-    policies, policy_observations = PolicyExtractor(
-        resolver, report_id, meta.default_fund or main_fund(lexicon, norm)).extract(doc, norm, original)
-    report.policies = policies
-    findings, finding_observations = FindingExtractor(
-        resolver, report_id, meta.default_fund or main_fund(lexicon, norm) or "all_basic").extract(doc, norm, original)
-    report.findings = findings
-    for obs in [*policy_observations, *finding_observations]:
-        observations.setdefault(obs.key, obs)
+    for extractor in extractors:
+        for item in extractor.extract(ctx):
+            if isinstance(item, Observation):
+                observations.setdefault(item.key, item)
+            elif isinstance(item, Policy):
+                report.policies.append(item)
+            elif isinstance(item, Finding):
+                report.findings.append(item)
+            else:
+                raise TypeError(f"extractor {extractor.name!r} yielded {type(item).__name__}")
     kept = drop_rounded_restatements(list(observations.values()))
     report.observations = sorted(kept, key=lambda o: (o.start, o.end, o.key))
     return report

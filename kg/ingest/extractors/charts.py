@@ -7,12 +7,15 @@ the same indicator and the same kind of categories (历年 → years, 各县市 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
+from yibao.ingest.context import ReportContext
 from yibao.ingest.quantities import SURFACE_UNITS, parse_number
 from yibao.ingest.resolve import Resolver
 from yibao.ingest.segment import Cell, ChartSeries, Document
+from yibao.model import Observation
 
 BY_YEAR_RE = re.compile(r"历年|\d{4}\s*[-—~至]\s*\d{4}\s*年")
 BY_REGION_RE = re.compile(r"各县|各区|各市|县市|县区|区县|各统筹区|分地区")
@@ -87,3 +90,16 @@ class ChartExtractor:
                 continue
             out.append(ChartFact(cell, reg, year, fund, indicator, value))
         return out
+
+
+class ChartFacts:
+    """Extractor: chart data series at the end of a report (see :class:`ChartExtractor`)."""
+
+    name = "charts"
+
+    def extract(self, ctx: ReportContext) -> Iterator[Observation]:
+        for f in ChartExtractor(ctx.resolver, ctx.meta.default_fund).extract(ctx.doc, ctx.norm):
+            c = f.cell
+            yield ctx.observation(region=f.region, year=f.year, fund=f.fund, indicator=f.indicator, basis="actual",
+                                  statistic="level", value=f.value, unit=ctx.unit_of(f.indicator), start=c.start,
+                                  end=c.end, quote_start=c.start, quote_end=c.end)

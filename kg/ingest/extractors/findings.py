@@ -10,8 +10,10 @@ whose figures become observations linked to the measure.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from decimal import Decimal
 
+from yibao.ingest.context import ReportContext
 from yibao.ingest.quantities import find_quantities
 from yibao.ingest.resolve import Resolver
 from yibao.ingest.segment import Document, Heading
@@ -116,3 +118,15 @@ class FindingExtractor:
         out.append(Observation(self.report_id, self.region, year, str(year), self.fund, indicator, "actual",
                                "level", value, unit, original[start:end], original[sentence_start:end],
                                sentence_start, end, measure))
+
+
+class FindingFacts:
+    """Extractor: problems, recommendations and supervision measures, with their outcome figures."""
+
+    name = "findings"
+
+    def extract(self, ctx: ReportContext) -> Iterator[Finding | Observation]:
+        findings, observations = FindingExtractor(ctx.resolver, ctx.report_id, ctx.fund or "all_basic").extract(
+            ctx.doc, ctx.norm, ctx.original)
+        yield from findings
+        yield from observations

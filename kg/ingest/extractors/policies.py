@@ -14,9 +14,11 @@ supplies its regions, status, start date and figures:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from yibao.ingest.context import ReportContext
 from yibao.ingest.quantities import find_quantities
 from yibao.ingest.resolve import DEICTIC_RE, Resolver
 from yibao.ingest.segment import Document, split_spans
@@ -384,3 +386,15 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 
+
+
+class PolicyFacts:
+    """Extractor: policies, alliances and programmes, with the figures about them."""
+
+    name = "policies"
+
+    def extract(self, ctx: ReportContext) -> Iterator[Policy | Observation]:
+        policies, observations = PolicyExtractor(ctx.resolver, ctx.report_id, ctx.fund).extract(
+            ctx.doc, ctx.norm, ctx.original)
+        yield from policies
+        yield from observations

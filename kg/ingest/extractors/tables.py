@@ -5,11 +5,14 @@ and the column's indicator, fund, basis and statistic read from the (merged) hea
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
+from yibao.ingest.context import ReportContext
 from yibao.ingest.quantities import SURFACE_UNITS, parse_number
 from yibao.ingest.resolve import Frame, Resolver
 from yibao.ingest.segment import Cell, Table
+from yibao.model import Observation
 
 UNIT_IN_TEXT_RE = re.compile(r"单位\s*[:：]?\s*([亿万千]?元|万?人次|万?人|%|个月|个)")
 TOTAL_RE = re.compile(r"^(?:合\s*计|总\s*计|小\s*计|全市|全州|全县|总计)$")
@@ -211,3 +214,21 @@ class TableExtractor:
             return None
         basis = col.basis or concept.default_basis or frame.basis or "actual"
         return TableFact(cell, region, year, fund, col.indicator, basis, col.statistic, number, factor, unit)
+
+
+class TableFacts:
+    """Extractor: one observation per numeric table cell (see :class:`TableExtractor`)."""
+
+    name = "tables"
+
+    def extract(self, ctx: ReportContext) -> Iterator[Observation]:
+        tables = TableExtractor(ctx.resolver, ctx.meta.default_fund)
+        for table in ctx.doc.tables:
+            section = ctx.base.merged(ctx.resolver.section_frame(ctx.norm, table.headings))
+            for f in tables.extract(table, ctx.norm, section):
+                c = f.cell
+                yield ctx.observation(region=f.region, year=f.year, fund=f.fund, indicator=f.indicator,
+                                      basis=f.basis, statistic=f.statistic, value=f.value_number * f.factor,
+                                      unit=f.unit, start=c.start, end=c.end,
+                                      quote_start=min(f.quote_start, c.start) if f.quote_start >= 0 else c.start,
+                                      quote_end=c.end)

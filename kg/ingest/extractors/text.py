@@ -10,12 +10,15 @@ number whose link to its labels is broken by words the vocabulary does not know
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from yibao.ingest.context import ReportContext
 from yibao.ingest.lexicon import Mention
 from yibao.ingest.quantities import Quantity, find_quantities
 from yibao.ingest.resolve import DEICTIC_RE, RELATIVE_YEAR_RE, YEAR_RE, Frame, Resolver
 from yibao.ingest.segment import Document, split_spans
+from yibao.model import Observation
 
 SENTENCE_END = "。！？!?；;\n"
 CLAUSE_END = "，,:："
@@ -403,3 +406,16 @@ def _trim(norm: str, start: int, end: int) -> tuple[int, int]:
     while end > start and norm[end - 1].isspace():
         end -= 1
     return start, end
+
+
+class TextFacts:
+    """Extractor: figures in running text (see :class:`TextExtractor`)."""
+
+    name = "text"
+
+    def extract(self, ctx: ReportContext) -> Iterator[Observation]:
+        for f in TextExtractor(ctx.resolver, ctx.meta.default_fund, ctx.main_fund).extract(ctx.doc, ctx.norm, ctx.base):
+            q = f.quantity
+            yield ctx.observation(region=f.region, year=f.year, fund=f.fund, indicator=f.indicator, basis=f.basis,
+                                  statistic=f.statistic, value=q.value, unit=ctx.unit_of(f.indicator, f.statistic),
+                                  start=q.start, end=q.end, quote_start=f.quote_start, quote_end=f.quote_end)
