@@ -8,14 +8,18 @@ pyshacl, rich) are imported inside the commands so that start-up stays fast.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import typer
 from typer.core import TyperGroup
 
 if TYPE_CHECKING:
     import pyoxigraph
+    from yibao.api import KnowledgeGraph
+
+T = TypeVar("T")
 
 class _OneLineErrors(TyperGroup):
     """Click group whose usage errors are one red line instead of a usage block or panel."""
@@ -69,37 +73,33 @@ def check_choice(value: str, choices: tuple[str, ...], what: str) -> str:
     return value
 
 
-def open_store(store_option: Path | None, create: bool) -> pyoxigraph.Store:
-    from yibao.graph.store import StoreError, resolve_store_path
-    from yibao.graph.store import open_store as open_path
+def open_read_only(store_option: Path | None) -> pyoxigraph.Store:
+    from yibao.graph.store import StoreError, open_store_read_only, resolve_store_path
 
     try:
-        return open_path(resolve_store_path(store_option), create=create)
+        return open_store_read_only(resolve_store_path(store_option))
     except StoreError as e:
         fail(str(e))
 
 
-def open_read_only(store_option: Path | None) -> pyoxigraph.Store:
-    from yibao.graph.store import resolve_store_path
+def open_graph(store_option: Path | None, read_only: bool = False) -> KnowledgeGraph:
+    """The API object for the --store option; a store that cannot be opened is one red line."""
+    from yibao.api import KnowledgeGraph
+    from yibao.graph.store import StoreError
 
-    path = resolve_store_path(store_option)
-    if not (path / "CURRENT").is_file():
-        fail(f"no store at {path}: run `yibao build` first, or pass --store / set YIBAO_STORE")
-    import pyoxigraph as ox
+    graph = KnowledgeGraph(store_option, read_only=read_only)
+    try:
+        graph.store  # noqa: B018 — open now, so that a missing store is reported here
+    except StoreError as e:
+        fail(str(e))
+    return graph
+
+
+def call(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Call an API method; an unknown or ambiguous name ends in one red line (exit 2)."""
+    from yibao.graph.facts import UnknownCode
 
     try:
-        return ox.Store.read_only(str(path))
-    except OSError as e:
-        reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        fail(f"cannot open the store at {path}: {reason}")
-
-
-def resolve(db: pyoxigraph.Store, scheme: str, text: str | None) -> str | None:
-    if text is None:
-        return None
-    from yibao.graph.facts import UnknownCode, resolve_code
-
-    try:
-        return resolve_code(db, scheme, text)
+        return function(*args, **kwargs)
     except UnknownCode as e:
         fail(str(e), 2)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from yibao.cli.app import STORE_HELP, app, fail, open_store
+from yibao.cli.app import STORE_HELP, app, fail, open_graph
 
 if TYPE_CHECKING:
     import pyoxigraph
@@ -126,17 +126,16 @@ def build(
     from rich.console import Console
     from yibao.graph.store import StoreError
     from yibao.ingest.build import BuildError
-    from yibao.ingest.build import build as build_store
 
-    db = open_store(store, create=True)
+    graph = open_graph(store)
     try:
         with _progress(Console(stderr=True)) as on_file:
-            outcome = build_store(db, list(paths) if paths else [default_report_dir()], shacl=shacl, on_file=on_file)
+            outcome = graph.build(list(paths) if paths else [default_report_dir()], validate=shacl, on_file=on_file)
     except BuildError as e:
         fail(str(e), 2)
     except StoreError as e:
         fail(f"ontology: {e}")
-    _print_summary(db, outcome, Console())
+    _print_summary(graph.store, outcome, Console())
     if not outcome.loaded:
         fail("no report was loaded")
     if not outcome.ok:

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from yibao.cli.app import STORE_HELP, app, check_choice, fail, open_store, resolve
+from yibao.cli.app import STORE_HELP, app, call, check_choice, fail, open_graph
 
 FACT_FORMATS = ("table", "csv", "json")
 EXPORT_FORMATS = ("turtle", "trig", "nquads", "jsonld")  # = yibao.graph.store.EXPORT_FORMATS, kept here to stay lean
@@ -59,16 +59,8 @@ def facts(
 ) -> None:
     """The tidy fact table: one row per observation, with its source quote and offsets."""
     check_choice(fmt, FACT_FORMATS, "format")
-    db = open_store(store, create=False)
-    from yibao.graph.facts import fact_rows
-
-    rows = fact_rows(
-        db,
-        region=resolve(db, "region", region),
-        year=year,
-        fund=resolve(db, "fund", fund),
-        indicator=resolve(db, "indicator", indicator),
-    )
+    graph = open_graph(store, read_only=True)
+    rows = call(graph.fact_rows, region=region, year=year, fund=fund, indicator=indicator)
     if fmt == "table":
         _print_table(rows)
     elif fmt == "csv":
@@ -91,11 +83,10 @@ def export(
     check_choice(fmt, EXPORT_FORMATS, "format")
     if output is not None and output.is_dir():
         fail(f"{output} is a directory", 2)
-    db = open_store(store, create=False)
+    graph = open_graph(store, read_only=True)
     from yibao.graph.store import StoreError
-    from yibao.graph.store import export as export_store
 
     try:
-        export_store(db, fmt, output)
+        graph.export(fmt, output)
     except StoreError as e:
         fail(str(e))

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from yibao.cli.app import STORE_HELP, app, check_choice, open_store, resolve
+from yibao.cli.app import STORE_HELP, app, call, check_choice, open_graph
 
 POLICY_FORMATS = ("table", "csv", "json")
 _TABLE = ("report", "policy", "type", "regions", "status", "start", "parameters", "quote")
@@ -21,10 +21,10 @@ def policies(
 ) -> None:
     """Policies with their regions, status, start, key parameters and source quote."""
     check_choice(fmt, POLICY_FORMATS, "format")
-    db = open_store(store, create=False)
-    from yibao.graph.policy_table import POLICY_COLUMNS, policy_rows
+    graph = open_graph(store, read_only=True)
+    from yibao.graph.policy_table import POLICY_COLUMNS
 
-    rows = policy_rows(db, region=resolve(db, "region", region), policy_type=resolve(db, "policy", policy_type))
+    rows = call(graph.policy_rows, region=region, type=policy_type)
     if fmt == "csv":
         import csv
         import sys

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from yibao.cli.app import STORE_HELP, app, check_choice, fail, open_read_only, red_line
+from yibao.cli.app import STORE_HELP, app, check_choice, fail, open_graph, open_read_only, red_line
 
 if TYPE_CHECKING:
     from yibao.qa.interpret import Answer
@@ -83,12 +83,11 @@ def ask(
     """Answer a question about the graph with one of the canned queries; every row cites its source."""
     check_choice(fmt, ASK_FORMATS, "format")
     check_choice(lang, LANGS, "language")
-    db = open_read_only(store)
+    graph = open_graph(store, read_only=True)
     from yibao.qa.interpret import QAError
-    from yibao.qa.interpret import ask as answer_question
 
     try:
-        answer = answer_question(db, question, lang=lang)
+        answer = graph.answer(question, lang=lang)
     except QAError as e:
         red_line(e.message)
         if e.examples:

@@ -72,6 +72,17 @@ def open_store(path: Path, create: bool) -> ox.Store:
         raise StoreError(f"cannot open the store at {path}: {reason}") from e
 
 
+def open_store_read_only(path: Path) -> ox.Store:
+    """Open the store at `path` for reading only: no lock is taken, so readers never block each other."""
+    path = Path(path)
+    if not (path / _ROCKSDB_MARKER).is_file():
+        raise StoreError(f"no store at {path}: run `yibao build` first, or pass --store / set YIBAO_STORE")
+    try:
+        return ox.Store.read_only(str(path))
+    except OSError as e:
+        raise StoreError(f"cannot open the store at {path}: {_first_line(e)}") from e
+
+
 def _sparql_term(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> str:
     # N-Triples syntax of pyoxigraph terms is valid SPARQL term syntax.
     return str(term)
