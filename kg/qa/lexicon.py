@@ -282,7 +282,6 @@ RELATIVE_YEARS: tuple[tuple[str, int], ...] = (
 )
 
 
-
 def _words(text: str) -> list[str]:
     return text.split()
 
