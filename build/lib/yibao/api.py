@@ -1,0 +1,172 @@
+"""The Python API: open a store, build it, and read it as pandas DataFrames.
+
+>>> import yibao
+>>> kg = yibao.open(".yibao/store")                     # created on first build
+>>> kg.build(["data/reports"])                          # BuildOutcome: loaded, skipped, warnings …
+>>> kg.facts(region="株洲", indicator="months_of_cover")  # DataFrame, the columns of `yibao facts --format csv`
+>>> kg.ask("哪些地区基金可支付月数低于6个月？")            # DataFrame, the rows of `yibao ask --format json`
+>>> kg.sparql("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+>>> kg.policies(type="drg")
+
+The command-line interface is a thin layer over the same methods (their ``*_rows`` forms, which
+return plain dicts and need no pandas).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import pyoxigraph
+    from yibao.ingest.build import BuildOutcome
+    from yibao.qa.interpret import Answer
+
+
+class KnowledgeGraph:
+    """A Yibao store on disk: build it from report files, query it.
+
+    ``store`` defaults to ``$YIBAO_STORE``, else ``.yibao/store``. With ``read_only=True`` the store
+    must exist and is never locked for writing, so any number of readers can share it.
+    """
+
+    def __init__(self, store: str | Path | None = None, *, read_only: bool = False) -> None:
+        from yibao.graph.store import resolve_store_path
+
+        self.path = resolve_store_path(Path(store) if store is not None else None)
+        self.read_only = read_only
+        self._store: pyoxigraph.Store | None = None
+
+    # -- the store ----------------------------------------------------------------------------------
+    @property
+    def store(self) -> pyoxigraph.Store:
+        """The open pyoxigraph store (opened on first use)."""
+        if self._store is None:
+            from yibao.graph.store import open_store, open_store_read_only
+
+            self._store = open_store_read_only(self.path) if self.read_only else open_store(self.path, create=True)
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            if not self.read_only:
+                self._store.flush()
+            self._store = None
+
+    def __enter__(self) -> KnowledgeGraph:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"KnowledgeGraph({str(self.path)!r}{', read_only=True' if self.read_only else ''})"
+
+    # -- build --------------------------------------------------------------------------------------
+    def build(self, paths: Iterable[str | Path] | str | Path | None = None, *, validate: bool = True,
+              on_file: Callable[[Path, str | None], None] | None = None) -> BuildOutcome:
+        """Extract report files (or folders of .txt files) and replace their graphs; then validate.
+
+        ``on_file(path, reason)`` is called after each file (``reason`` is why it was skipped, or None).
+        """
+        from yibao import resources
+        from yibao.ingest.build import build
+
+        if paths is None:
+            paths = [resources.sample_reports_dir()]
+        elif isinstance(paths, (str, Path)):
+            paths = [paths]
+        return build(self.store, [Path(p) for p in paths], shacl=validate, on_file=on_file)
+
+    def export(self, fmt: str = "turtle", output: str | Path | None = None) -> int:
+        """Serialise the whole store (turtle, trig, nquads or jsonld) to ``output`` or stdout."""
+        from yibao.graph.store import export
+
+        return export(self.store, fmt, Path(output) if output is not None else None)
+
+    # -- facts --------------------------------------------------------------------------------------
+    def resolve(self, scheme: str, text: str | None) -> str | None:
+        """A code list id from an id, a Chinese or English name (raises ``UnknownCode`` with suggestions)."""
+        from yibao.graph.facts import resolve_code
+
+        return None if text is None else resolve_code(self.store, scheme, str(text))
+
+    def fact_rows(self, region: str | None = None, year: int | None = None, fund: str | None = None,
+                  indicator: str | None = None) -> list[dict[str, Any]]:
+        """The rows of ``yibao facts --format json`` (dicts in ``FACT_COLUMNS`` order)."""
+        from yibao.graph.facts import fact_rows
+
+        return fact_rows(self.store, region=self.resolve("region", region), year=year,
+                         fund=self.resolve("fund", fund), indicator=self.resolve("indicator", indicator))
+
+    def facts(self, region: str | None = None, year: int | None = None, fund: str | None = None,
+              indicator: str | None = None) -> pd.DataFrame:
+        """The tidy fact table: one row per observation with its quote and offsets.
+
+        ``region`` takes a code or a name and includes the regions below it.
+        """
+        import pandas as pd
+        from yibao.model import FACT_COLUMNS
+
+        return pd.DataFrame(self.fact_rows(region, year, fund, indicator), columns=list(FACT_COLUMNS))
+
+    # -- questions ----------------------------------------------------------------------------------
+    def answer(self, question: str, lang: str = "auto") -> Answer:
+        """The full answer (template, parameters, SPARQL, rows, notes); raises ``QAError`` if it cannot."""
+        from yibao.qa.interpret import ask
+
+        return ask(self.store, question, lang=lang)
+
+    def ask(self, question: str, lang: str = "auto") -> pd.DataFrame:
+        """Answer a question in Chinese or English: the rows of ``yibao ask --format json``.
+
+        ``df.attrs`` holds the template, parameters, SPARQL and notes.
+        """
+        import pandas as pd
+
+        answer = self.answer(question, lang)
+        frame = pd.DataFrame(answer.rows, columns=list(answer.keys))
+        frame.attrs.update(question=question, template=answer.template, parameters=answer.parameters,
+                           sparql=answer.sparql, notes=list(answer.notes))
+        return frame
+
+    def sparql(self, query: str) -> pd.DataFrame | bool:
+        """Run a read-only SPARQL query: SELECT → a DataFrame of Python values, ASK → bool,
+        CONSTRUCT/DESCRIBE → a DataFrame of subject, predicate, object. Updates are refused."""
+        import pandas as pd
+        import pyoxigraph as ox
+        from yibao.qa.queries import QueryError, term_value, update_keyword
+
+        keyword = update_keyword(query)
+        if keyword:
+            raise QueryError(f"refused: {keyword} is a SPARQL update; only read-only queries run here")
+        result = self.store.query(query)
+        if isinstance(result, ox.QueryBoolean):
+            return bool(result)
+        if isinstance(result, ox.QuerySolutions):
+            names = [v.value for v in result.variables]
+            return pd.DataFrame([[term_value(s[n]) for n in names] for s in result], columns=names)
+        return pd.DataFrame([(t.subject.value, t.predicate.value, term_value(t.object)) for t in result],
+                            columns=["subject", "predicate", "object"])
+
+    # -- policies -----------------------------------------------------------------------------------
+    def policy_rows(self, region: str | None = None, type: str | None = None) -> list[dict[str, Any]]:  # noqa: A002
+        """The rows of ``yibao policies --format json``."""
+        from yibao.graph.policy_table import policy_rows
+
+        return policy_rows(self.store, region=self.resolve("region", region),
+                           policy_type=self.resolve("policy", type))
+
+    def policies(self, region: str | None = None, type: str | None = None) -> pd.DataFrame:  # noqa: A002
+        """Policies and programmes with their regions, status, start, parameters and source quote."""
+        import pandas as pd
+        from yibao.graph.policy_table import POLICY_COLUMNS
+
+        return pd.DataFrame(self.policy_rows(region, type), columns=list(POLICY_COLUMNS))
+
+
+def open(store: str | Path | None = None, *, read_only: bool = False) -> KnowledgeGraph:  # noqa: A001
+    """Open (or, on first build, create) a Yibao store."""
+    return KnowledgeGraph(store, read_only=read_only)

@@ -1,0 +1,57 @@
+"""`yibao policies`: the reforms and programmes each region runs, with their sources."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from yibao.cli.app import STORE_HELP, app, call, check_choice, open_graph
+
+POLICY_FORMATS = ("table", "csv", "json")
+_TABLE = ("report", "policy", "type", "regions", "status", "start", "parameters", "quote")
+
+
+@app.command()
+def policies(
+    store: Annotated[Path | None, typer.Option("--store", help=STORE_HELP)] = None,
+    region: Annotated[str | None, typer.Option("--region", help="Region code or name, e.g. 株洲 or 370200.")] = None,
+    policy_type: Annotated[str | None, typer.Option("--type", help="Policy type, e.g. drg, 带量采购, 门诊共济.")] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table, csv or json.")] = "table",
+) -> None:
+    """Policies with their regions, status, start, key parameters and source quote."""
+    check_choice(fmt, POLICY_FORMATS, "format")
+    graph = open_graph(store, read_only=True)
+    from yibao.graph.policy_table import POLICY_COLUMNS
+
+    rows = call(graph.policy_rows, region=region, type=policy_type)
+    if fmt == "csv":
+        import csv
+        import sys
+
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(POLICY_COLUMNS), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    elif fmt == "json":
+        import json
+
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        _print(rows)
+
+
+def _print(rows: list[dict]) -> None:
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    if not rows:
+        typer.secho("no policies match", fg="yellow", err=True)
+        return
+    table = Table(header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
+    for column in _TABLE:
+        table.add_column(column, overflow="fold", max_width={"quote": 40, "parameters": 48, "report": 18}.get(column))
+    for row in rows:
+        table.add_row(*(" ".join(str(row[c]).split()) for c in _TABLE))
+    Console(width=max(Console().width, 180)).print(table)
+    typer.secho(f"{len(rows)} polic{'y' if len(rows) == 1 else 'ies'}", err=True)

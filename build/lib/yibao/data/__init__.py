@@ -1,0 +1,1 @@
+"""Package data: the sample reports (reports/*.txt)."""

@@ -1,0 +1,78 @@
+"""IRIs used across the graph. Plain strings so that importing this stays cheap."""
+
+from __future__ import annotations
+
+BASE = "https://w3id.org/yibao/"
+YB = BASE + "ontology#"  # classes and properties
+CODE = BASE + "code/"  # SKOS concept schemes: CODE + "<scheme>/<id>"
+REPORT = BASE + "report/"  # reports and their observations
+GRAPH = BASE + "graph/"  # named graphs
+DATASET = BASE + "dataset/facts"  # the one qb:DataSet all observations belong to
+DSD = BASE + "dataset/facts-structure"
+
+ONTOLOGY_GRAPH = GRAPH + "ontology"
+
+QB = "http://purl.org/linked-data/cube#"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+PROV = "http://www.w3.org/ns/prov#"
+OA = "http://www.w3.org/ns/oa#"
+DCTERMS = "http://purl.org/dc/terms/"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+SH = "http://www.w3.org/ns/shacl#"
+INTERVAL = "http://reference.data.gov.uk/id/"  # year/2022, quarter/2022-Q3, month/2022-10
+
+# Code-list schemes, by the name used in CODE + "<scheme>/<id>".
+SCHEMES = ("region", "fund", "indicator", "unit", "basis", "statistic", "report-type")
+
+PREFIXES = {
+    "yb": YB,
+    "qb": QB,
+    "skos": SKOS,
+    "prov": PROV,
+    "oa": OA,
+    "dcterms": DCTERMS,
+    "xsd": XSD,
+    "rdf": RDF,
+    "rdfs": RDFS,
+    "sh": SH,
+    "region": CODE + "region/",
+    "fund": CODE + "fund/",
+    "indicator": CODE + "indicator/",
+    "unit": CODE + "unit/",
+    "basis": CODE + "basis/",
+    "statistic": CODE + "statistic/",
+    "rtype": CODE + "report-type/",
+    "policy": CODE + "policy/",
+    "qualifier": CODE + "qualifier/",
+    "fcat": CODE + "finding-category/",
+    "report": REPORT,
+}
+
+
+def code(scheme: str, ident: str) -> str:
+    """IRI of a code-list concept, e.g. code("fund", "employee")."""
+    return f"{CODE}{scheme}/{ident}"
+
+
+def report_iri(report_id: str) -> str:
+    return REPORT + report_id
+
+
+def report_graph(report_id: str) -> str:
+    """Named graph holding one report's triples."""
+    return f"{GRAPH}report/{report_id}"
+
+
+def period_iri(period: str) -> str:
+    """reference.data.gov.uk interval IRI for "2022", "2022-Q3" or "2022-10"."""
+    if "-Q" in period:
+        return f"{INTERVAL}quarter/{period}"
+    if "-" in period:
+        return f"{INTERVAL}month/{period}"
+    return f"{INTERVAL}year/{period}"
+
+
+def sparql_prefixes() -> str:
+    return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())

@@ -1,0 +1,421 @@
+"""Facts stated in running text: a number with its unit, read in the context of its
+clause, sentence, paragraph and section.
+
+For every number the nearest preceding labels decide its indicator, fund, region, year
+and basis; what a clause does not say is carried over from the clauses before it. A
+number whose link to its labels is broken by words the vocabulary does not know
+(``其中：成年人2269986人``) is left out: precision first.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from yibao.ingest.context import ReportContext
+from yibao.ingest.lexicon import Mention
+from yibao.ingest.quantities import Quantity, find_quantities
+from yibao.ingest.resolve import DEICTIC_RE, RELATIVE_YEAR_RE, YEAR_RE, Frame, Resolver
+from yibao.ingest.segment import Document, split_spans
+from yibao.model import Observation
+
+SENTENCE_END = "。！？!?；;\n"
+CLAUSE_END = "，,:："
+LIST_SEPARATORS_RE = re.compile(r"^(?:[、,，和及与以及\s]|\([^()]*\))+$")
+CHANGE_RE = re.compile(r"增加|减少|增长|下降|降低|提高|上升|增幅|降幅|增速|减幅|上涨|回落|减|增")
+NEGATIVE_RE = re.compile(r"减少|下降|降低|降幅|减幅|回落|减")
+TO_LEVEL_RE = re.compile(r"(?:增加|增长|提高|上升|下降|降低|减少|上涨)(?:到|至)")
+SHARE_RE = re.compile(r"占|比重|占比|所占比例")
+COMPARISON_RE = re.compile(r"低于|高于|超过|不足|不到|少于|多于|大于|小于|不低于|不高于|未达到|达不到")
+AFTER_COMPARISON_RE = re.compile(r"^\s*(?:以上|以下|以内|之间)")
+MONTHLY_RE = re.compile(r"(?:每月|月均|平均每月|月平均)\s*$")
+# Connectives allowed between a label and its number ("累计结余为", "增加了", "约").
+GAP_WORDS_RE = re.compile(
+    r"\([^()]*\)|分别为|分别是|分别|合计|共计|总计|总额|累计|实际|预计|大约|约为|约|达到|达|为|是|共有|共|计|"
+    r"已经|已|仅|近|超过|超|高于|低于|不足|以上|左右|的|了|有|增加|减少|增长|下降|降低|提高|上升|到|至|"
+    r"同比|同期|比上年|较上年|比|较|占|总|全年|年度|年末|年底|当年|本年|平均|人均|按|其中|增幅|降幅|资金|"
+    r"增长率|增长速度|增速|幅度|速度|率|额|金额|合|净|末|底|初|达到了|升至|降至|提升|上涨|下降了|[^\u4e00-\u9fff]"
+)
+
+
+@dataclass
+class Anchor:
+    start: int
+    end: int
+    kind: str  # fund|indicator|basis|region|policy|year|relyear|deictic|number
+    value: str | None = None  # resolved id / year
+    mention: Mention | None = None
+    blocked: bool = False  # an indicator label used in a sense we do not extract (每月平均支出)
+
+
+@dataclass
+class TextFact:
+    """A number with its resolved dimensions, before it becomes an Observation."""
+
+    quantity: Quantity
+    region: str
+    year: int
+    fund: str
+    indicator: str
+    basis: str
+    statistic: str
+    quote_start: int
+    quote_end: int
+
+
+@dataclass
+class _State:
+    frame: Frame = field(default_factory=Frame)
+    last_indicator: str | None = None
+
+
+class TextExtractor:
+    """Extracts facts from the paragraphs of one segmented report."""
+
+    def __init__(self, resolver: Resolver, default_fund: str | None, main_fund: str | None = None) -> None:
+        self.r = resolver
+        self.main_fund = main_fund
+        self.vocab = resolver.vocab
+        self.default_fund = default_fund
+        self.rate_for = {c.rate_of: c.id for c in self.vocab.indicators.values() if c.rate_of}
+        self.generic_labels = _generic_labels(self.vocab)
+
+    # -- anchors -------------------------------------------------------------------
+    def anchors(self, norm: str, start: int, end: int) -> list[Anchor]:
+        text = norm[start:end]
+        out: list[Anchor] = []
+        lx = self.r.lexicon
+        for m in lx.find(text, "indicator", start):
+            blocked = MONTHLY_RE.search(norm[max(start, m.start - 4):m.start]) is not None or \
+                self.vocab.indicators[m.id].policy_only
+            out.append(Anchor(m.start, m.end, "indicator", m.id, m, blocked))
+        generic = [a for a in out if a.mention.surface in self.generic_labels]
+        indicator_spans = [(a.start, a.end) for a in out]
+        for m in lx.find(text, "fund", start):
+            out.append(Anchor(m.start, m.end, "fund", m.id, m))
+        for m in lx.find(text, "basis", start):
+            if not any(s <= m.start < e for s, e in indicator_spans):
+                out.append(Anchor(m.start, m.end, "basis", m.id, m))
+        for m in lx.find(text, "policy", start):
+            out.append(Anchor(m.start, m.end, "policy", m.id, m))
+        for m in lx.find(text, "region", start):
+            code = self.r.region(m)
+            if code:
+                out.append(Anchor(m.start, m.end, "region", code, m))
+        for m in DEICTIC_RE.finditer(text):
+            out.append(Anchor(start + m.start(), start + m.end(), "deictic", self.r.deictic(m.group())))
+        for m in YEAR_RE.finditer(text):
+            year = int(m.group(1))
+            s = start + m.start(1)
+            e = s + 4 + (1 if norm[s + 4:s + 5] == "年" else 0)
+            before = norm[max(start, s - 1):s]
+            if self.r.plausible_year(year) and before not in ("比", "较", "-", "~", "至") and \
+                    norm[e:e + 1] != "-":
+                out.append(Anchor(s, e, "year", str(year)))
+        for m in RELATIVE_YEAR_RE.finditer(text):
+            out.append(Anchor(start + m.start(), start + m.end(), "relyear", m.group()))
+        out.sort(key=lambda a: (a.start, -a.end))
+        ends = {a.end for a in out if a.kind != "indicator" or len(a.mention.surface) > 2}
+        for a in generic:
+            # "补助收入": a bare 收入/支出 qualified by words we do not know is some other item
+            prev = norm[a.start - 1] if a.start > start else ""
+            if "\u4e00" <= prev <= "\u9fff" and a.start not in ends and \
+                    not re.search(r"(?:总|年|度|的|及|和|与|等|其|中|实际|全年|平均|人均)$", norm[max(start, a.start - 2):a.start]):
+                a.blocked = True
+        # a region, policy or basis word inside a fund or indicator label is part of that label
+        labels = [(a.start, a.end) for a in out if a.kind in ("fund", "indicator")]
+        kept = [a for a in out if a.kind in ("fund", "indicator", "year", "relyear")
+                or not any(s <= a.start < e and (s, e) != (a.start, a.end) for s, e in labels)]
+        return kept
+
+    # -- main loop -----------------------------------------------------------------
+    def extract(self, doc: Document, norm: str, base: Frame) -> list[TextFact]:
+        facts: list[TextFact] = []
+        for para in doc.paragraphs:
+            section = base.merged(self.r.section_frame(norm, para.headings))
+            facts.extend(self._paragraph(norm, para.start, para.end, section))
+        return facts
+
+    def _paragraph(self, norm: str, start: int, end: int, section: Frame) -> list[TextFact]:
+        anchors = self.anchors(norm, start, end)
+        quantities = [q for q in find_quantities(norm[start:end])]
+        quantities = [Quantity(q.start + start, q.end + start, q.number, q.value, q.unit, q.in_range,
+                               q.in_formula) for q in quantities]
+        years = [(a.start, a.end) for a in anchors if a.kind == "year"]
+        quantities = [q for q in quantities if not any(s <= q.start < e for s, e in years)]
+        anchors = [a for a in anchors if not any(q.start <= a.start < q.end for q in quantities)]
+        facts: list[TextFact] = []
+        state = _State()
+        for s_start, s_end in split_spans(norm, start, end, SENTENCE_END):
+            s_anchors = [a for a in anchors if s_start <= a.start < s_end]
+            weak = section.weak or any(a.kind == "policy" for a in s_anchors)
+            sentence_funds = [a for a in s_anchors if a.kind == "fund"]
+            # within a sentence, year/region/basis carry over; indicator and fund carry across sentences
+            state.frame = Frame(indicator=state.frame.indicator)
+            for c_start, c_end in split_spans(norm, s_start, s_end, CLAUSE_END):
+                c_anchors = [a for a in s_anchors if c_start <= a.start < c_end]
+                c_quants = [q for q in quantities if c_start <= q.start < c_end]
+                enum = self._enumeration(norm, start, c_start, c_end, anchors, c_quants)
+                produced = False
+                for q in c_quants:
+                    fact = self._fact(norm, q, c_start, c_end, c_anchors, c_quants, state, section,
+                                      enum.get(q.start), weak, bool(sentence_funds))
+                    if fact:
+                        facts.append(fact)
+                        produced = produced or not self._is_rate(fact.indicator)
+                if not produced:
+                    # a basis word carries on only from a clause that stated a figure; a year only
+                    # from such a clause or from a bare date ("截至2021年底")
+                    short = len(norm[c_start:c_end].strip()) <= 12
+                    c_anchors = [a for a in c_anchors if a.kind != "basis" and (short or a.kind != "year")]
+                self._carry(state, [a for a in c_anchors if not _in_parens(norm, c_start, a.start)], section)
+        return facts
+
+    def _carry(self, state: _State, c_anchors: list[Anchor], section: Frame) -> None:
+        """What a clause states stays in force for the clauses after it."""
+        frame = state.frame
+        for a in c_anchors:
+            if a.kind == "indicator" and not a.blocked:
+                concept = self.vocab.indicators[a.value]
+                if concept.rate_of is None and a.value != "budget_execution_rate":
+                    frame = Frame(frame.region, frame.year, frame.fund, a.value, frame.basis, frame.weak)
+                state.last_indicator = a.value
+            elif a.kind == "indicator" and a.blocked:
+                frame = Frame(frame.region, frame.year, frame.fund, None, frame.basis, frame.weak)
+            elif a.kind == "fund":
+                fund = self.r.fund_in_context(a.value, a.mention.surface, section.fund or self.default_fund)
+                frame = Frame(frame.region, frame.year, fund, frame.indicator, frame.basis, frame.weak)
+            elif a.kind == "basis":
+                frame = Frame(frame.region, frame.year, frame.fund, frame.indicator, a.value, frame.weak)
+            elif a.kind in ("region", "deictic") and a.value:
+                frame = Frame(a.value, frame.year, frame.fund, frame.indicator, frame.basis, frame.weak)
+            elif a.kind == "year":
+                frame = Frame(frame.region, int(a.value), frame.fund, frame.indicator, frame.basis, frame.weak)
+        state.frame = frame
+
+    # -- enumerations ("分别为29.46亿元、10.5亿元") ------------------------------------
+    def _enumeration(self, norm: str, p_start: int, c_start: int, c_end: int, anchors: list[Anchor],
+                     c_quants: list[Quantity]) -> dict[int, Anchor]:
+        k = norm.find("分别", c_start, c_end)
+        if k < 0:
+            return {}
+        listed = [q for q in c_quants if q.start > k and q.unit not in (None, "unsupported")]
+        n = len(listed)
+        if n < 2:
+            return {}
+        before = [a for a in anchors if a.start < k and a.kind in ("fund", "region", "indicator")]
+        for kind in ("fund", "region"):
+            items = [a for a in before if a.kind == kind]
+            for i in range(len(items) - n, -1, -1):
+                run = items[i:i + n]
+                if all(LIST_SEPARATORS_RE.match(norm[x.end:y.start] or "x") for x, y in zip(run, run[1:])):
+                    return {q.start: a for q, a in zip(listed, run)}
+        for kind in ("fund", "region"):
+            distinct: list[Anchor] = []
+            for a in reversed([a for a in before if a.kind == kind and a.start < c_start]):
+                if all(d.value != a.value for d in distinct):
+                    distinct.insert(0, a)
+                if len(distinct) == n:
+                    return {q.start: a for q, a in zip(listed, distinct)}
+        return {q.start: Anchor(q.start, q.start, "skip") for q in listed}
+
+    # -- one number ----------------------------------------------------------------
+    def _fact(self, norm: str, q: Quantity, c_start: int, c_end: int, c_anchors: list[Anchor],
+              c_quants: list[Quantity], state: _State, section: Frame, enum: Anchor | None,
+              weak: bool, sentence_has_fund: bool) -> TextFact | None:
+        if q.unit in (None, "unsupported") or q.in_range or q.in_formula:
+            return None
+        if enum is not None and enum.kind == "skip":
+            return None
+        before = [a for a in c_anchors if a.end <= q.start]
+        prev_q = max((x.end for x in c_quants if x.end <= q.start), default=c_start)
+        window = norm[prev_q:q.start]
+        if enum is not None:
+            first = min(x.start for x in c_quants if x.start >= norm.find("分别", c_start, c_end))
+            window = norm[c_start:first]
+        if COMPARISON_RE.search(window) or AFTER_COMPARISON_RE.match(norm[q.end:q.end + 4]):
+            return None  # "低于3个月", "9个月以上": a threshold, not a value
+        # the gap between the last label or number and this number must hold only connectives
+        last_end = max([a.end for a in before] + [prev_q, c_start])
+        if enum is None and GAP_WORDS_RE.sub("", norm[last_end:q.start]):
+            return None
+        after = [a for a in c_anchors if a.kind == "indicator" and q.end <= a.start <= q.end + 1 and not a.blocked
+                 and len(a.mention.surface) >= 3]
+        if enum is None and not after and not any(a.kind == "indicator" for a in before) and \
+                GAP_WORDS_RE.sub("", _unlabelled(norm, c_start, q.start, before, c_quants)):
+            return None  # a figure about something unnamed ("60岁以上参加…591732人")
+        if weak and not sentence_has_fund and enum is None:
+            return None
+        window = _unlabelled(norm, prev_q if enum is None else c_start, q.start, before, c_quants)
+        statistic = self._statistic(window, q)
+        if statistic is None:
+            return None
+        indicator = self._indicator(norm, q, before, window, statistic, state, section, after)
+        if indicator is None:
+            return None
+        concept = self.vocab.indicators[indicator]
+        unit = "percent" if statistic in ("growth_rate", "share") else concept.unit
+        if q.unit == "percentage_point":
+            if concept.unit != "percent" or statistic != "change":
+                return None
+        elif q.unit == "yuan" and unit == "yuan_per_person" and re.search(r"人均|每人", norm[c_start:q.start]):
+            pass  # "人均缴费350元": a per-person amount written without /人
+        elif q.unit != unit:
+            return None
+        fund = self._fund(before, prev_q, state, section, enum) or concept.default_fund
+        if fund is None:
+            return None
+        scope = self.vocab.funds[fund].scope
+        if scope and indicator not in scope:
+            fund = self.main_fund  # a budget line cannot have, e.g., months of cover
+        region = self._region(before, state, section, enum)
+        year = self._year(before, prev_q, state, statistic)
+        basis = self._basis(before, prev_q, state, section, concept)
+        if region is None or year is None:
+            return None
+        value_q = q
+        if statistic == "change" and NEGATIVE_RE.search(window) and q.value > 0:
+            value_q = Quantity(q.start, q.end, -q.number, -q.value, q.unit, q.in_range, q.in_formula)
+        quote_start, quote_end = _quote_span(norm, c_start, c_end, q, [] if enum else c_quants)
+        return TextFact(value_q, region, year, fund, indicator, basis, statistic, quote_start, quote_end)
+
+    def _is_rate(self, indicator: str) -> bool:
+        concept = self.vocab.indicators[indicator]
+        return concept.rate_of is not None or indicator == "budget_execution_rate"
+
+    def _statistic(self, window: str, q: Quantity) -> str | None:
+        if q.unit == "percentage_point":
+            return "change" if CHANGE_RE.search(window) else None
+        if SHARE_RE.search(window) and q.unit == "percent":
+            return "share"
+        if CHANGE_RE.search(window) and not TO_LEVEL_RE.search(window):
+            return "growth_rate" if q.unit == "percent" else "change"
+        return "level"
+
+    def _indicator(self, norm: str, q: Quantity, before: list[Anchor], window: str, statistic: str,
+                   state: _State, section: Frame, after: list[Anchor]) -> str | None:
+        inds = [a for a in before if a.kind == "indicator"]
+        if not inds and after and statistic == "level":
+            return after[0].value  # "36.01万名参保职工": the label follows the number
+        if statistic == "share":
+            k = window.rfind("占")
+            if k >= 0:
+                subject = [a for a in inds if a.end <= q.start - len(window) + k]
+                if not subject and state.frame.indicator:
+                    return state.frame.indicator  # "财政补贴收入…，占基金收入的65.05%": the share of the figure before
+                inds = subject or inds
+        chosen = inds[-1] if inds else None
+        if chosen is not None and chosen.blocked:
+            return None
+        if chosen is not None:
+            concept = self.vocab.indicators[chosen.value]
+            if chosen.value == "budget_execution_rate" and concept.rate_of is None:
+                previous = self._previous_indicator(before, chosen, state)
+                return self.rate_for.get(previous or "", "budget_execution_rate")
+            return chosen.value
+        if state.frame.indicator:
+            return state.frame.indicator
+        fund = state.frame.fund or section.fund or self.default_fund
+        concept = self.vocab.funds.get(fund or "")
+        return concept.default_indicator if concept else None
+
+    def _previous_indicator(self, before: list[Anchor], rate: Anchor, state: _State) -> str | None:
+        """The indicator an unqualified 预算执行率 refers to: the last one named before it."""
+        earlier = [a for a in before if a.kind == "indicator" and a.end <= rate.start and not a.blocked]
+        if earlier:
+            return earlier[-1].value
+        return state.last_indicator
+
+    def _fund(self, before: list[Anchor], prev_q: int, state: _State, section: Frame,
+              enum: Anchor | None) -> str | None:
+        context = section.fund or self.default_fund
+        if enum is not None and enum.kind == "fund":
+            components = [a for a in before if a.kind == "fund" and self.vocab.funds[a.value].broader == enum.value]
+            return components[-1].value if components else enum.value
+        funds = [a for a in before if a.kind == "fund"]
+        recent = [a for a in funds if a.start >= prev_q]
+        if len({self.vocab.top_fund(a.value) for a in recent} & {"employee", "resident"}) == 2 and \
+                all(not self.vocab.funds[a.value].broader for a in recent):
+            return "all_basic"
+        if funds:
+            return self.r.fund_in_context(funds[-1].value, funds[-1].mention.surface, context)
+        return state.frame.fund or context
+
+    def _region(self, before: list[Anchor], state: _State, section: Frame, enum: Anchor | None) -> str | None:
+        if enum is not None and enum.kind == "region":
+            return enum.value
+        regions = [a for a in before if a.kind in ("region", "deictic") and a.value]
+        if regions:
+            return regions[-1].value
+        return state.frame.region or section.region or self.r.home
+
+    def _year(self, before: list[Anchor], prev_q: int, state: _State, statistic: str) -> int | None:
+        years = [a for a in before if a.kind == "year"]
+        year = int(years[-1].value) if years else (state.frame.year or self.r.year)
+        if year is None:
+            return None
+        if statistic == "level" and any(a.kind == "relyear" and a.start >= prev_q for a in before):
+            year -= 1
+        return year
+
+    def _basis(self, before: list[Anchor], prev_q: int, state: _State, section: Frame, concept) -> str:
+        is_rate = self._is_rate(concept.id)
+        bases = [a.value for a in before if a.kind == "basis" and a.start >= prev_q]
+        if is_rate:
+            return "target" if "target" in bases else "actual"
+        if bases:
+            return bases[-1]
+        return state.frame.basis or concept.default_basis or section.basis or "actual"
+
+
+def _generic_labels(vocab) -> set[str]:
+    """Head words such as 收入, 支出, 人数, 执行率: labels that end a longer label of another indicator."""
+    labels = [(label, c.id) for c in vocab.indicators.values() for label in c.labels_zh]
+    return {short for short, sid in labels
+            if any(long != short and long.endswith(short) and lid != sid for long, lid in labels)}
+
+
+def _in_parens(norm: str, start: int, pos: int) -> bool:
+    segment = norm[start:pos]
+    return segment.count("(") > segment.count(")")
+
+
+def _unlabelled(norm: str, start: int, end: int, anchors: list[Anchor], quants: list[Quantity]) -> str:
+    """The text of [start, end) with every label and number cut out."""
+    chars = list(norm[start:end])
+    for span in [(a.start, a.end) for a in anchors] + [(q.start, q.end) for q in quants]:
+        for i in range(max(span[0], start), min(span[1], end)):
+            chars[i - start] = " "
+    return "".join(chars)
+
+
+def _quote_span(norm: str, c_start: int, c_end: int, q: Quantity, c_quants: list[Quantity]) -> tuple[int, int]:
+    """The clause; for a clause listing several figures, just this figure's part of it."""
+    figures = [x for x in c_quants if x.unit not in (None, "unsupported") and not x.in_formula]
+    if len(figures) <= 1:
+        return _trim(norm, c_start, c_end)
+    prev_end = max((x.end for x in figures if x.end <= q.start), default=c_start)
+    start = max(prev_end, max((norm.rfind(ch, c_start, q.start) + 1 for ch in "、()"), default=c_start))
+    return _trim(norm, start, q.end)
+
+
+def _trim(norm: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and (norm[start].isspace() or norm[start] in "、()（）"):
+        start += 1
+    while end > start and norm[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+class TextFacts:
+    """Extractor: figures in running text (see :class:`TextExtractor`)."""
+
+    name = "text"
+
+    def extract(self, ctx: ReportContext) -> Iterator[Observation]:
+        for f in TextExtractor(ctx.resolver, ctx.meta.default_fund, ctx.main_fund).extract(ctx.doc, ctx.norm, ctx.base):
+            q = f.quantity
+            yield ctx.observation(region=f.region, year=f.year, fund=f.fund, indicator=f.indicator, basis=f.basis,
+                                  statistic=f.statistic, value=q.value, unit=ctx.unit_of(f.indicator, f.statistic),
+                                  start=q.start, end=q.end, quote_start=f.quote_start, quote_end=f.quote_end)

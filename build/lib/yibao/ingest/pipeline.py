@@ -1,0 +1,125 @@
+"""One report file in, one :class:`~yibao.model.Report` with its sourced observations out.
+
+read & normalise → segment → metadata → extract (text, tables, charts) → observations.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from decimal import Decimal
+from pathlib import Path
+
+from yibao.ingest.context import Extractor, ReportContext
+from yibao.ingest.lexicon import Lexicon, default_lexicon
+from yibao.ingest.metadata import read_metadata
+from yibao.ingest.reading import read_text
+from yibao.ingest.resolve import Resolver
+from yibao.ingest.segment import segment
+from yibao.model import DecodedText, Finding, Observation, Policy, Report
+
+
+def process_file(path: Path, lexicon: Lexicon | None = None) -> Report:
+    """Read, segment and extract one report. Raises ``ReadError`` for bad files."""
+    path = Path(path)
+    decoded = read_text(path)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    return extract_report(path.stem, path, decoded, digest, lexicon or default_lexicon())
+
+
+def extract_report(report_id: str, path: Path, decoded: DecodedText, sha256: str, lexicon: Lexicon,
+                   extractors: list[Extractor] | None = None) -> Report:
+    """Metadata, then every extractor of ``extractors`` (default: ``EXTRACTORS``), merged."""
+    norm, original = decoded.normalised, decoded.original
+    doc = segment(norm)
+    meta = read_metadata(lexicon, doc, norm, original)
+    report = Report(id=report_id, path=path, sha256=sha256, encoding=decoded.encoding, text=original,
+                    title=meta.title, region=meta.region or "", year=meta.year,
+                    report_type=meta.report_type, issuer=meta.issuer, date=meta.date)
+    if meta.region is None:
+        report.warnings.append(f"{report_id}: no region recognised in the title or opening text")
+    if meta.year is None:
+        report.warnings.append(f"{report_id}: no reference year recognised")
+    if meta.region is None or meta.year is None:
+        return report
+    if extractors is None:
+        from yibao.ingest.extractors import EXTRACTORS
+
+        extractors = EXTRACTORS
+    ctx = ReportContext(report_id, original, norm, doc, meta, lexicon, Resolver(lexicon, meta.region, meta.year),
+                        main_fund(lexicon, norm))
+    observations: dict[tuple, Observation] = {}
+    for extractor in extractors:
+        for item in extractor.extract(ctx):
+            if isinstance(item, Observation):
+                observations.setdefault(item.key, item)
+            elif isinstance(item, Policy):
+                report.policies.append(item)
+            elif isinstance(item, Finding):
+                report.findings.append(item)
+            else:
+                raise TypeError(f"extractor {extractor.name!r} yielded {type(item).__name__}")
+    kept = drop_rounded_restatements(list(observations.values()))
+    report.observations = sorted(kept, key=lambda o: (o.start, o.end, o.key))
+    return report
+
+
+def main_fund(lexicon: Lexicon, norm: str) -> str | None:
+    """The insurance fund the report names most often (its top-level fund)."""
+    counts: dict[str, int] = {}
+    for m in lexicon.find(norm, "fund"):
+        top = lexicon.vocab.top_fund(m.id)
+        if not lexicon.vocab.funds[top].scope:
+            counts[top] = counts.get(top, 0) + 1
+    return max(sorted(counts), key=lambda f: counts[f]) if counts else None
+
+
+def _decimals(surface_number: Decimal) -> int:
+    exponent = surface_number.as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+def drop_rounded_restatements(observations: list[Observation]) -> list[Observation]:
+    """Drop a figure that only restates, rounded, a more precise figure of the same key.
+
+    "历年累计结余0.27亿元" next to a table cell "2735.59" (万元) is the same fact, rounded:
+    keeping both would give one key two values.
+    """
+    groups: dict[tuple, list[Observation]] = {}
+    for obs in observations:
+        key = (obs.region, obs.period, obs.fund, obs.indicator, obs.basis, obs.statistic)
+        groups.setdefault(key, []).append(obs)
+    drop: set[int] = set()
+    for group in groups.values():
+        for a in group:
+            for b in group:
+                if a is b or a.value == b.value or id(a) in drop:
+                    continue
+                step, other = _rounding_step(a), _rounding_step(b)
+                if step is not None and other is not None and step > other \
+                        and _unit_factor(a) > _unit_factor(b) and abs(a.value - b.value) <= step / 2:
+                    drop.add(id(a))
+    return [o for o in observations if id(o) not in drop]
+
+
+def _unit_factor(obs: Observation) -> Decimal:
+    """How many base units one written unit is (亿元 → 1e8; a bare table cell → its column's)."""
+    step = _rounding_step(obs) or Decimal(1)
+    return step / Decimal(1).scaleb(-_surface_decimals(obs.surface))
+
+
+def _surface_decimals(surface: str) -> int:
+    m = re.search(r"\.(\d+)", surface)
+    return len(m.group(1)) if m else 0
+
+
+def _rounding_step(obs: Observation) -> Decimal | None:
+    """The precision of the number as written, in base units (0.27亿元 → 1e6 yuan)."""
+    m = re.search(r"-?\d[\d,]*(?:\.\d+)?", obs.surface)
+    if not m:
+        return None
+    written = Decimal(m.group().replace(",", "").lstrip("-") or "0")
+    if written == 0:
+        return None
+    factor = abs(obs.value) / written if obs.value else Decimal(1)
+    return Decimal(1).scaleb(-_decimals(written)) * factor

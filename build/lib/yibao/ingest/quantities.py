@@ -1,0 +1,117 @@
+"""Numbers with units in (normalised) report text: ``23.89亿元``, ``-4244.9万元``,
+``151,548.11万元``, ``36.21%``, ``5977元/人.月``, ``19个月`` …
+
+Values are converted to the base units of the code list (yuan, person, percent, month,
+yuan_per_person, yuan_per_person_month, person_time).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+# Surface unit → (base unit id, factor). Longest surface first when matching.
+SURFACE_UNITS: dict[str, tuple[str, int]] = {
+    "亿元": ("yuan", 10**8),
+    "万元": ("yuan", 10**4),
+    "千元": ("yuan", 10**3),
+    "元": ("yuan", 1),
+    "万人次": ("person_time", 10**4),
+    "人次": ("person_time", 1),
+    "万人": ("person", 10**4),
+    "万名": ("person", 10**4),
+    "人": ("person", 1),
+    "名": ("person", 1),
+    "%": ("percent", 1),
+    "个百分点": ("percentage_point", 1),
+    "百分点": ("percentage_point", 1),
+    "个月": ("month", 1),
+    "元/人.月": ("yuan_per_person_month", 1),
+    "元/人/月": ("yuan_per_person_month", 1),
+    "元/人·月": ("yuan_per_person_month", 1),
+    "元/人月": ("yuan_per_person_month", 1),
+    "元/人.年": ("yuan_per_person", 1),
+    "元/人/年": ("yuan_per_person", 1),
+    "元/人·年": ("yuan_per_person", 1),
+    "元/人": ("yuan_per_person", 1),
+    "元/年/人": ("yuan_per_person", 1),
+    "元/人次": ("unsupported", 1),
+    "亿元/月": ("unsupported", 1),
+    "万元/月": ("unsupported", 1),
+    "元/月": ("unsupported", 1),
+    "万元/人": ("unsupported", 1),
+}
+_UNIT_RE = "|".join(re.escape(u) for u in sorted(SURFACE_UNITS, key=len, reverse=True))
+NUMBER_RE = re.compile(
+    r"(?P<sign>-)?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d,])|\d+(?:\.\d+)?(?:[eE]-?\d+)?)"
+    rf"(?P<space>[ \u00a0]*)(?P<unit>{_UNIT_RE})?"
+)
+# A bare 月 after a number counts as months only in forms like "=5.24月" / "为5月".
+BARE_MONTH_RE = re.compile(r"[ ]*月(?![底末初中份日起])")
+RANGE_JOINERS = "-~～—至到"
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A number found in text, with its unit converted to a base unit."""
+
+    start: int  # offsets into the text (the number, unit included)
+    end: int
+    number: Decimal  # as written (sign applied), before unit conversion
+    value: Decimal  # in ``unit``
+    unit: str | None  # base unit id, "percentage_point", "unsupported" or None (bare number)
+    in_range: bool = False  # part of "3-9个月", "2017-2022年"
+    in_formula: bool = False  # operand of "49.33/12=4.11"
+
+
+def plain(value: Decimal) -> str:
+    """A decimal as plain text without exponent or trailing zeros: 2389000000, 36.21, -0.5."""
+    text = format(value.normalize(), "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def parse_number(text: str) -> Decimal | None:
+    """A cell or token such as "1,433.67", "-5116.19", "80.45%", "4.05E-2" → Decimal."""
+    cleaned = text.strip().replace(",", "").rstrip("%").strip()
+    if not re.fullmatch(r"-?\d+(?:\.\d+)?(?:[eE]-?\d+)?", cleaned):
+        return None
+    return Decimal(cleaned)
+
+
+def find_quantities(text: str) -> list[Quantity]:
+    """Every number in ``text`` with its unit (None when no unit follows)."""
+    found: list[Quantity] = []
+    for m in NUMBER_RE.finditer(text):
+        start = m.start()
+        sign = m.group("sign")
+        if sign and start > 0 and (text[start - 1].isdigit() or text[start - 1] in ")）"):
+            sign = None  # "2017-2022": a range, not a negative number
+            start += 1
+        if start > 0 and (text[start - 1].isdigit() or text[start - 1] in ".,"):
+            continue
+        number = Decimal(m.group("num").replace(",", ""))
+        if sign:
+            number = -number
+        unit_text = m.group("unit")
+        end = m.end() if unit_text else m.end("num")
+        unit: str | None = None
+        value = number
+        if unit_text:
+            unit, factor = SURFACE_UNITS[unit_text]
+            value = number * factor
+        else:
+            bare = BARE_MONTH_RE.match(text, m.end("num"))
+            before = text[max(0, start - 1):start]
+            if bare and before in ("=", "为", "约", "达") and "." in m.group("num"):
+                unit, end = "month", bare.end()
+        before_char = text[start - 1] if start > 0 else " "
+        after_char = text[end] if end < len(text) else " "
+        in_range = (before_char in RANGE_JOINERS and start >= 2 and text[start - 2].isdigit()) or (
+            after_char in RANGE_JOINERS and end + 1 < len(text) and text[end + 1].isdigit()
+        )
+        in_formula = after_char in "/=+*×÷" or before_char in "/+*×÷"
+        found.append(Quantity(start, end, number, value, unit, in_range, in_formula))
+    return found

@@ -1,0 +1,1 @@
+"""Package data: the ontology, SKOS code lists and SHACL shapes (Turtle)."""

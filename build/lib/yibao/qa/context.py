@@ -1,0 +1,83 @@
+"""The store and vocabulary a question is answered against, with the look-ups it needs (cached)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from yibao.graph import namespaces as ns
+from yibao.qa.lexicon import QALexicon, load_qa_lexicon
+
+if TYPE_CHECKING:
+    import pyoxigraph as ox
+    from yibao.graph.vocab import Vocabulary
+
+_DATA_REGIONS_QUERY = f"""
+SELECT DISTINCT ?r WHERE {{
+  GRAPH ?g {{ ?s <{ns.YB}region>|<{ns.YB}adopter>|<{ns.YB}member>|<{ns.YB}leadRegion> ?r }}
+  FILTER(?g != <{ns.ONTOLOGY_GRAPH}>)
+}}"""
+
+
+_ALLIANCE_NAMES_QUERY = f"""
+SELECT DISTINCT ?label WHERE {{ GRAPH ?g {{ ?p a <{ns.YB}ProcurementAlliance> ; <{ns.RDFS}label> ?label }} }}"""
+
+
+_LATEST_YEAR_QUERY = f"""
+SELECT (MAX(?y) AS ?latest) WHERE {{ GRAPH ?g {{ ?o <{ns.YB}refYear> ?y ; <{ns.YB}region> ?r }} }}"""
+
+
+_LATEST_YEAR_IN_QUERY = f"""
+SELECT ?scope (MAX(?y) AS ?latest) WHERE {{
+  GRAPH ?g {{ ?o <{ns.YB}refYear> ?y ; <{ns.YB}region> ?r }}
+  FILTER EXISTS {{ GRAPH <{ns.ONTOLOGY_GRAPH}> {{ ?r <{ns.SKOS}broader>* ?scope }} }}
+}} GROUP BY ?scope"""
+
+
+class Context:
+    """The store and vocabulary a question is answered against."""
+
+    def __init__(self, store: ox.Store, lexicon: QALexicon | None = None) -> None:
+        self.store = store
+        self.lexicon = lexicon or load_qa_lexicon()
+        self.vocab: Vocabulary = self.lexicon.vocab
+        self._data_regions: set[str] | None = None
+        self._alliances: list[str] | None = None
+
+    def data_regions(self) -> set[str]:
+        """Regions the reports hold figures or policies for, and every region above them."""
+        if self._data_regions is None:
+            found = {local(s["r"].value) for s in self.store.query(_DATA_REGIONS_QUERY)}
+            closure = set(found)
+            for code in found:
+                closure.update(self.vocab.ancestors(code))
+            self._data_regions = closure
+        return self._data_regions
+
+    def alliance_names(self) -> list[str]:
+        """Names (rdfs:label) of the procurement alliances in the graph, longest first."""
+        if self._alliances is None:
+            rows = self.store.query(_ALLIANCE_NAMES_QUERY)
+            self._alliances = sorted({s["label"].value for s in rows}, key=lambda n: (-len(n), n))
+        return self._alliances
+
+    def latest_year(self, region: str | None) -> int | None:
+        import pyoxigraph as ox
+
+        if region:
+            rows = self.store.query(_LATEST_YEAR_IN_QUERY,
+                                    substitutions={ox.Variable("scope"): ox.NamedNode(ns.code("region", region))})
+        else:
+            rows = self.store.query(_LATEST_YEAR_QUERY)
+        for row in rows:
+            if row["latest"] is not None:
+                return int(row["latest"].value)
+        return None
+
+
+def local(iri: str | None) -> str | None:
+    if iri is None:
+        return None
+    if iri.startswith(ns.REPORT):
+        return iri[len(ns.REPORT):]
+    return iri.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+

@@ -1,0 +1,850 @@
+"""What a question says: entities (regions, funds, indicators, bases, statistics, policies,
+qualifiers), numbers with units, years, comparison words and the words that pick a template,
+in Chinese and English.
+
+Entities come from the ontology's SKOS labels (every zh prefLabel and altLabel, the en prefLabel,
+and English short forms of region names derived from them) plus the English and colloquial
+synonyms below, which exist only for questions (the reports never use them, so they are not
+altLabels). All of them go into one Aho-Corasick automaton; overlapping matches are resolved by
+maximal coverage, i.e. longest match first ("青岛市北区" → 青岛 + 市北区, "不低于" before "低于").
+English matches must sit on word boundaries.
+
+Synonyms added here (not in ontology/codes.ttl), by concept:
+see ``EN_SYNONYMS`` (English) and ``ZH_SYNONYMS`` (Chinese colloquial forms such as 职工, 居民,
+起付线, 封顶线, 节约资金).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+
+from yibao.graph.vocab import Vocabulary, load_vocabulary
+
+ENTITY_SCHEMES = ("region", "fund", "indicator", "basis", "statistic", "policy", "qualifier")
+
+# --- synonyms that exist only for questions -------------------------------------------------------
+
+EN_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
+    "fund": {
+        "employee": ("employee", "employees", "employee fund", "employee funds", "employee insurance",
+                     "employee medical insurance", "employee basic medical insurance", "employee scheme",
+                     "uebmi", "workers", "worker", "urban employee", "urban employees", "employee's"),
+        "employee_pooled": ("pooled fund", "pooled funds", "pooling fund", "pooled account", "social pooling",
+                            "employee pooled fund", "pooled", "pooling account"),
+        "employee_personal_account": ("personal account", "personal accounts", "individual account",
+                                      "individual accounts", "medical savings account", "medical savings accounts"),
+        "resident": ("resident", "residents", "resident fund", "resident funds", "resident insurance",
+                     "resident scheme", "urban-rural resident", "urban and rural resident", "urban-rural residents",
+                     "urban and rural residents", "urrbmi", "resident's", "residents'"),
+        "resident_subsidy": ("resident subsidy funds", "subsidy transfers", "subsidy funds"),
+        "all_basic": ("both funds", "two funds", "combined funds", "both schemes", "the two funds combined"),
+        "maternity": ("maternity", "maternity insurance"),
+        "serious_illness": ("critical illness", "serious illness", "catastrophic illness",
+                            "critical illness insurance", "serious illness insurance"),
+        "large_medical": ("large medical", "large medical expense", "large medical expenses", "large-amount medical"),
+        "civil_servant": ("civil servant", "civil servants", "civil servant subsidy", "civil servant medical subsidy"),
+        "retired_cadre": ("retired cadres", "retired cadre", "veterans"),
+        "medical_assistance": ("medical assistance", "medical aid"),
+        "department_budget": ("department budget", "departmental budget", "bureau budget", "the bureau's budget"),
+    },
+    "indicator": {
+        "income": ("income", "revenue", "revenues", "total income", "fund income", "receipts"),
+        "premium_income": ("premium income", "contributions", "contribution income", "premiums", "premiums collected"),
+        "fiscal_subsidy_income": ("fiscal subsidy income", "subsidy income", "government subsidy income"),
+        "interest_income": ("interest income", "interest"),
+        "expenditure": ("expenditure", "expenditures", "spending", "expenses", "outlays", "total expenditure",
+                        "fund expenditure", "spent"),
+        "benefit_expenditure": ("benefit expenditure", "benefits paid", "benefit spending", "benefit payments"),
+        "inpatient_expenditure": ("inpatient expenditure", "inpatient spending", "hospitalisation spending",
+                                  "hospitalization spending"),
+        "outpatient_expenditure": ("outpatient expenditure", "outpatient spending"),
+        "current_balance": ("current balance", "current-year balance", "current year balance", "annual balance",
+                            "surplus", "current surplus", "annual surplus", "balance of the year", "yearly balance"),
+        "cumulative_balance": ("cumulative balance", "accumulated balance", "cumulative surplus", "accumulated surplus",
+                               "reserves", "fund reserves", "reserve", "fund balance", "balance carried forward",
+                               "accumulated reserves", "cumulative reserves"),
+        "actual_balance": ("adjusted balance", "actual balance", "net balance"),
+        "months_of_cover": ("months of cover", "months of coverage", "month of cover", "months covered",
+                            "payable months", "months the fund can pay", "months of payment", "fund cover",
+                            "months of reserves", "coverage in months", "months of expenditure", "months of spending",
+                            "cover in months", "months of payment capacity"),
+        "enrollment": ("enrollment", "enrolment", "enrollees", "enrolees", "insured persons", "insured people",
+                       "number insured", "number of insured", "number of insured persons", "insured", "participants",
+                       "members insured", "insured population"),
+        "enrollment_employed": ("active employees insured", "employed enrollees", "working enrollees",
+                                "enrolled active employees", "active enrollees"),
+        "enrollment_retired": ("retired enrollees", "enrolled retirees", "insured retirees"),
+        "retiree_share": ("retiree share", "share of retirees", "retiree ratio", "proportion of retirees",
+                          "retirement ratio"),
+        "coverage_rate_registered": ("coverage rate of the registered population", "registered coverage rate"),
+        "coverage_rate_resident": ("coverage rate of the resident population", "resident coverage rate"),
+        "per_capita_contribution": ("per capita contribution", "individual contribution", "contribution per person",
+                                    "contribution standard", "personal contribution", "individual contribution standard"),
+        "per_capita_fiscal_subsidy": ("per capita subsidy", "subsidy per person", "subsidy standard",
+                                      "per capita fiscal subsidy", "fiscal subsidy per capita"),
+        "contribution_base": ("contribution base", "contribution bases"),
+        "income_execution_rate": ("income execution rate", "income budget execution", "revenue execution rate"),
+        "expenditure_execution_rate": ("expenditure execution rate", "expenditure budget execution",
+                                       "spending execution rate"),
+        "premium_income_execution_rate": ("premium income execution rate", "premium execution rate"),
+        "benefit_expenditure_execution_rate": ("benefit expenditure execution rate", "benefit execution rate"),
+        "budget_execution_rate": ("budget execution rate", "budget execution rates", "execution rate",
+                                  "execution rates", "budget execution", "budget implementation rate",
+                                  "budget implementation", "budget performance", "execution of the budget"),
+        "inpatient_reimbursement_policy": ("in-policy reimbursement rate", "policy reimbursement rate",
+                                           "reimbursement rate within policy scope", "in-policy inpatient reimbursement"),
+        "inpatient_reimbursement_actual": ("actual reimbursement rate", "actual inpatient reimbursement rate",
+                                           "effective reimbursement rate"),
+        "satisfaction_rate": ("satisfaction", "satisfaction rate", "satisfaction rates"),
+        "fiscal_subsidy_due": ("subsidy due", "subsidies due", "amount due", "due subsidy"),
+        "fiscal_subsidy_received": ("subsidy received", "subsidies received", "amount received", "received subsidy"),
+        "fiscal_subsidy_arrival_rate": ("arrival rate", "subsidy arrival rate", "fiscal subsidy arrival rate",
+                                        "arrival rates", "subsidy arrival rates", "funds arrival rate"),
+        "inpatient_visits": ("inpatient visits", "hospital admissions", "admissions", "hospitalisations",
+                             "hospitalizations"),
+        "outpatient_visits": ("outpatient visits",),
+        "procurement_savings": ("savings", "saving", "save", "saved", "money saved", "procurement savings",
+                                "amount saved"),
+        "price_reduction_avg": ("average price cut", "average price reduction", "price cut", "price cuts",
+                                "price reduction", "price reductions"),
+        "deductible": ("deductible", "deductibles", "threshold payment"),
+        "payment_rate": ("payment rate", "payment rates", "reimbursement ratio", "reimbursement rate",
+                         "reimbursement rates", "reimbursement ratios"),
+        "annual_cap": ("annual cap", "annual caps", "cap", "caps", "ceiling", "ceilings", "annual ceiling",
+                       "payment cap", "payment ceiling", "maximum payment"),
+    },
+    "basis": {
+        "actual": ("actual", "actually", "outturn", "realised", "realized"),
+        "budget": ("budget", "budgeted", "planned", "projected", "forecast", "estimated"),
+        "adjusted_budget": ("adjusted budget", "revised budget"),
+        "target": ("target", "targets", "goal", "goals"),
+        "policy": ("policy standard",),
+    },
+    "statistic": {
+        "growth_rate": ("growth rate", "growth", "growth rates", "year-on-year", "year on year", "yoy",
+                        "rate of increase", "increase rate"),
+        "change": ("change", "absolute change", "change from the previous year"),
+        "share": ("share", "proportion"),
+    },
+    "policy": {
+        "drg": ("drg", "drgs", "diagnosis related groups", "diagnosis-related groups", "drg payment"),
+        "dip": ("dip", "diagnosis-intervention packet", "diagnosis intervention packet", "big data dip"),
+        "disease_based_payment": ("payment by disease", "disease-based payment", "payment per disease"),
+        "volume_based_procurement": ("volume-based procurement", "volume based procurement", "centralized procurement",
+                                     "centralised procurement", "collective procurement", "bulk procurement", "vbp",
+                                     "procurement", "group purchasing", "centralized purchasing", "centralised purchasing"),
+        "outpatient_mutual_aid": ("outpatient mutual aid", "outpatient mutual-aid", "outpatient pooling",
+                                  "mutual aid", "outpatient mutual assistance", "outpatient mutual help"),
+        "long_term_care_insurance": ("long-term care insurance", "long term care insurance", "ltci", "ltc insurance",
+                                     "long-term care"),
+        "cross_region_settlement": ("cross-region settlement", "cross-provincial settlement", "direct settlement",
+                                    "cross-region direct settlement", "out-of-area settlement"),
+        "chronic_special_disease": ("chronic disease coverage", "chronic and special diseases", "chronic diseases"),
+        "payment_method_reform": ("payment method reform", "payment reform", "payment reforms",
+                                  "provider payment reform", "payment methods reform"),
+        "capitation": ("capitation",),
+        "per_diem": ("per diem", "per-diem payment", "per-diem"),
+        "global_budget": ("global budget", "global budgets", "total budget control"),
+        "premium_relief": ("premium relief", "premium reduction", "contribution relief"),
+        "smart_supervision": ("smart supervision", "intelligent monitoring"),
+        "fund_supervision": ("fund supervision", "fraud", "insurance fraud", "anti-fraud"),
+        "family_account_sharing": ("family sharing", "family account sharing"),
+        "municipal_pooling": ("municipal pooling", "city-level pooling"),
+    },
+    "qualifier": {
+        "hospital_level_1": ("level-1", "level 1", "level one", "primary", "primary care", "first-level",
+                             "level-1 hospitals", "primary institutions", "grade 1"),
+        "hospital_level_2": ("level-2", "level 2", "level two", "secondary", "second-level", "level-2 hospitals",
+                             "grade 2"),
+        "hospital_level_3": ("level-3", "level 3", "level three", "tertiary", "third-level", "level-3 hospitals",
+                             "grade 3"),
+        "active_employee": ("active employees", "active employee", "working employees", "in-service employees"),
+        "retiree": ("retirees", "retiree", "retired employees", "retired"),
+    },
+}
+
+ZH_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
+    "fund": {
+        "employee": ("职工", "职工基金", "职工保险"),
+        "resident": ("居民", "居民基金", "居民保险"),
+        "serious_illness": ("大病",),
+        "maternity": ("生育",),
+    },
+    "indicator": {
+        "months_of_cover": ("支付能力", "可支付时间", "可支付月份", "保障月数", "支付月份"),
+        "cumulative_balance": ("累计结存", "结存", "储备"),
+        "enrollment": ("参保人员", "参保人口"),
+        "procurement_savings": ("节约资金", "节省资金", "节约金额", "节省金额", "节约", "节省", "节约费用"),
+        "price_reduction_avg": ("降价幅度", "价格降幅"),
+        "deductible": ("起付线", "起付标准", "起付金额"),
+        "payment_rate": ("报销比例", "支付比例", "报销比率", "统筹支付比例"),
+        "annual_cap": ("封顶线", "最高支付限额", "年度限额", "支付限额", "封顶", "最高限额"),
+        "fiscal_subsidy_arrival_rate": ("到账率",),
+        "satisfaction_rate": ("满意程度",),
+    },
+    "statistic": {
+        "growth_rate": ("增速", "增长速度", "同比增速"),
+    },
+    "policy": {
+        "volume_based_procurement": ("药品集采", "耗材集采", "集中带量", "带量"),
+        "outpatient_mutual_aid": ("门诊共济保障机制", "普通门诊统筹"),
+    },
+}
+
+# --- words that pick a template (matched as substrings of the folded question) --------------------
+
+KEYWORDS: dict[str, tuple[str, ...]] = {
+    "provenance": ("出处", "来源", "来自", "出自", "哪份报告", "哪个报告", "哪篇报告", "原文", "引文", "依据", "从哪",
+                   "哪里来", "哪来的", "出于", "source", "sources", "provenance", "which report", "what report",
+                   "come from", "comes from", "cite", "citation", "quoted",
+                   "according to which", "evidence for"),
+    "alliance": ("联盟", "成员", "牵头", "加入", "alliance", "alliances", "member", "members", "led by", "lead region",
+                 "leads", "partners"),
+    "savings": ("节约", "节省", "节约资金", "savings", "saved", "saving"),
+    "params": ("参数", "报销比例", "支付比例", "起付", "封顶", "限额", "待遇", "标准", "政策规定", "parameters",
+               "parameter", "rates", "deductible", "deductibles", "cap", "caps", "ceiling", "reimburse",
+               "reimbursement", "how much", "details"),
+    "adopt": ("实施", "开展", "推行", "推进", "试点", "落地", "实行", "执行", "采用", "启动", "建立", "运行", "全面",
+              "adopt", "adopted", "adopters", "introduced", "run", "runs", "use", "uses", "implement",
+              "implemented", "pilot", "piloted", "rolled out", "launched", "started"),
+    "deficit": ("赤字", "收不抵支", "入不敷出", "亏损", "穿底", "负结余", "结余为负", "结余是负", "结余小于零",
+                "结余小于0", "结余低于零", "结余低于0", "结余为负数", "当期缺口", "超支", "deficit", "deficits",
+                "negative balance", "negative current balance", "in the red", "spent more than they",
+                "spent more than it", "running a deficit", "ran a deficit", "negative surplus", "negative", "below zero",
+                "less than zero", "为负", "负数", "小于零", "低于零"),
+    "short": ("未到位", "未足额", "没有到位", "不到位", "未全部到位", "未及时到位", "没到位", "未拨付", "欠拨", "到位不足",
+              "未到账", "没有全部到位", "没有足额", "不足额", "缺口", "拖欠", "未按时到位", "没有到账",
+              "not fully", "not arrived", "not received", "not been received", "not paid", "unpaid", "arrears",
+              "outstanding", "shortfall", "shortfalls", "fell short", "short of", "missing", "not in full",
+              "not been paid", "not yet arrived", "hasn't arrived", "haven't arrived", "did not arrive",
+              "didn't arrive", "incomplete", "partly", "did not receive", "didn't receive", "not receive",
+              "not the full", "less than due", "less than what was due"),
+    "subsidy": ("财政补助", "财政补贴", "补助资金", "配套资金", "补贴资金", "财政资金", "补助", "补贴", "到位率",
+                "fiscal subsid", "subsid", "government funding", "arrival rate"),
+    "band": ("偏离", "超出", "范围", "区间", "控制标准", "不在", "之外", "以外", "正常", "合理", "outside", "out of",
+             "beyond", "deviat", "band", "range", "off target", "out-of-band", "control standard", "not within",
+             "not between"),
+    "series": ("历年", "历史", "趋势", "走势", "逐年", "各年", "每年", "历年来", "近年", "多年", "年度变化",
+               "变化趋势", "变化情况", "时间序列", "变动", "变化", "发展", "over time", "over the years",
+               "trend", "trends", "time series", "history", "historical", "year by year", "by year", "each year",
+               "every year", "evolution", "series", "across years", "through the years", "changed", "evolved",
+               "develop"),
+    "rank": ("排名", "排序", "排行", "排列", "比较", "对比", "高低", "各地区", "各地", "各区县", "各县市区", "各县",
+             "各区", "各市", "哪个地区", "哪个城市", "哪个区", "哪个县", "哪一个", "哪里最", "rank", "ranking",
+             "ranked", "rankings", "compare", "comparison", "compared", "order by", "sorted", "sort", "league table",
+             "across regions", "by region", "each region", "every region", "which region has", "which city has",
+             "which region had", "which city had"),
+    "desc": ("最高", "最大", "最多", "最好", "最充足", "最长", "top", "highest", "largest", "biggest", "most",
+             "greatest", "best", "longest", "descending"),
+    "asc": ("最低", "最小", "最少", "最差", "最短", "倒数", "bottom", "lowest", "smallest", "least", "fewest",
+            "worst", "shortest", "ascending", "weakest"),
+    "which": ("哪些", "哪个", "哪几个", "哪里", "哪儿", "哪", "which", "what regions", "where", "list"),
+    "sub": ("各区县", "各县市区", "下辖", "所辖", "辖区", "各区", "各县", "区县", "县市区", "县区", "各地", "下属",
+            "sub-regions", "subregions", "districts", "counties", "sub-region", "within", "below it",
+            "its districts", "its counties"),
+    "latest": ("最新", "最近", "目前", "现在", "当前", "latest", "most recent", "current", "currently", "now"),
+}
+
+COMPARATORS: tuple[tuple[str, str], ...] = (
+    # (phrase, op); op "post<=" / "post>=" / "post<" / "post>" follow the number
+    ("不低于", ">="), ("不少于", ">="), ("不小于", ">="), ("不短于", ">="), ("至少", ">="), ("起码", ">="),
+    ("不超过", "<="), ("不高于", "<="), ("不多于", "<="), ("不大于", "<="), ("不长于", "<="), ("至多", "<="),
+    ("最多", "<="), ("最少", ">="), ("不足", "<"), ("不到", "<"), ("未达到", "<"), ("未达", "<"), ("不满", "<"),
+    ("低于", "<"), ("小于", "<"), ("少于", "<"), ("短于", "<"), ("高于", ">"), ("大于", ">"), ("多于", ">"),
+    ("超过", ">"), ("超出", ">"), ("长于", ">"), ("逾", ">"), ("达到", ">="),
+    ("及以上", "post>="), ("或以上", "post>="), ("以上", "post>="), ("及以下", "post<="), ("或以下", "post<="),
+    ("以下", "post<="), ("以内", "post<="), ("之内", "post<="),
+    ("≤", "<="), ("≥", ">="), ("<=", "<="), (">=", ">="), ("<", "<"), (">", ">"),
+    ("no more than", "<="), ("not more than", "<="), ("at most", "<="), ("up to", "<="), ("not above", "<="),
+    ("not exceeding", "<="), ("no higher than", "<="), ("not over", "<="), ("a maximum of", "<="),
+    ("no less than", ">="), ("not less than", ">="), ("at least", ">="), ("not below", ">="),
+    ("no fewer than", ">="), ("no lower than", ">="), ("a minimum of", ">="),
+    ("less than", "<"), ("fewer than", "<"), ("lower than", "<"), ("smaller than", "<"), ("below", "<"),
+    ("under", "<"), ("short of", "<"), ("beneath", "<"),
+    ("more than", ">"), ("greater than", ">"), ("higher than", ">"), ("larger than", ">"), ("bigger than", ">"),
+    ("above", ">"), ("over", ">"), ("exceeds", ">"), ("exceeding", ">"), ("exceed", ">"), ("exceeded", ">"),
+    ("in excess of", ">"), ("longer than", ">"), ("shorter than", "<"),
+    ("or more", "post>="), ("or above", "post>="), ("and above", "post>="), ("or higher", "post>="),
+    ("or less", "post<="), ("or fewer", "post<="), ("or below", "post<="), ("and below", "post<="),
+    ("or lower", "post<="),
+)
+
+# Relative years: offset from the reference year.
+RELATIVE_YEARS: tuple[tuple[str, int], ...] = (
+    ("上一年度", -1), ("上一年", -1), ("上年度", -1), ("上年", -1), ("去年", -1), ("前一年", -1), ("前年", -2),
+    ("今年", 0), ("本年度", 0), ("本年", 0), ("当年", 0), ("this year", 0), ("last year", -1),
+    ("previous year", -1), ("prior year", -1), ("the year before", -1), ("a year earlier", -1),
+    ("year before last", -2),
+)
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+# Common words that may not be read as (English) region names.
+_EN_NOT_REGIONS = frozenset(_words("""
+a an and are as at be by can do for from has have he her his how i if in is it its me my no not of on or
+our she so than that the their them then there these they this to up us was we were what when where which
+who why will with you your long yes ok all any each more most less least top list show give tell fund funds
+region regions city cities year years month months rate rates ping ning an'an he'nan yi li wei qi she xi yu
+"""))
+
+# Short zh forms for funds in tables (the prefLabels are long official names).
+FUND_SHORT_ZH = {
+    "employee": "职工医保", "employee_pooled": "职工统筹基金", "employee_personal_account": "个人账户",
+    "resident": "居民医保", "resident_subsidy": "居民医保补助资金", "all_basic": "两项基金合计",
+    "maternity": "生育保险", "serious_illness": "大病保险", "large_medical": "大额医疗补助",
+    "civil_servant": "公务员医疗补助", "retired_cadre": "离休干部医疗保障", "medical_assistance": "医疗救助",
+    "long_term_care": "长期护理保险", "department_budget": "部门预算",
+}
+FUND_SHORT_EN = {
+    "employee": "Employee fund", "employee_pooled": "Employee pooled fund",
+    "employee_personal_account": "Personal accounts", "resident": "Resident fund",
+    "resident_subsidy": "Resident subsidy funds", "all_basic": "Both funds combined", "maternity": "Maternity",
+    "serious_illness": "Critical illness", "large_medical": "Large medical expenses",
+    "civil_servant": "Civil servant subsidy", "retired_cadre": "Retired cadres", "medical_assistance": "Medical assistance",
+    "long_term_care": "Long-term care", "department_budget": "Departmental budget",
+}
+# Labels for things that are not concepts of a code list.
+STATUS_LABELS = {"FullRollout": ("全面实施", "full roll-out"), "Pilot": ("试点", "pilot"),
+                 "SimulatedPayment": ("模拟付费", "simulated payment"), "Planned": ("计划", "planned")}
+ROLE_LABELS = {"lead": ("牵头", "lead"), "member": ("成员", "member"), "adopter": ("实施", "adopter"),
+               "figure": ("联盟数据", "alliance figure")}
+UNIT_SUFFIX_ZH = {"item": "个", "institution": "家"}
+
+# --- folding ----------------------------------------------------------------------------------------
+
+_CJK_RE = re.compile(r"[\u3400-\u9fff]")
+
+
+def has_cjk(text: str) -> bool:
+    return bool(_CJK_RE.search(text))
+
+
+def fold(text: str) -> str:
+    """Traditional → simplified, full width → half width, lower case; the length is kept."""
+    from yibao.ingest.reading import normalise
+
+    text = normalise(text)
+    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+
+
+# --- numbers ------------------------------------------------------------------------------------------
+
+_CN_DIGITS = {"零": 0, "〇": 0, "○": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
+              "八": 8, "九": 9}
+_CN_SMALL = {"十": 10, "百": 100, "千": 1000}
+_CN_BIG = {"万": 10**4, "亿": 10**8}
+_EN_NUMBERS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+               "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+               "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30,
+               "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100,
+               "a hundred": 100, "one hundred": 100}
+
+
+def parse_chinese_number(text: str) -> Decimal | None:
+    """二十 → 20, 一百二十五 → 125, 三点五 → 3.5, 两千万 → 20000000, 一〇五 → 105, 十二亿 → 1200000000."""
+    if not text:
+        return None
+    if "点" in text:
+        whole, _, frac = text.partition("点")
+        head = parse_chinese_number(whole) if whole else Decimal(0)
+        if head is None or not frac or any(c not in _CN_DIGITS for c in frac):
+            return None
+        return head + Decimal("0." + "".join(str(_CN_DIGITS[c]) for c in frac))
+    if all(c in _CN_DIGITS for c in text):  # digit by digit: 一〇五, 二〇二二
+        return Decimal("".join(str(_CN_DIGITS[c]) for c in text))
+    total, section, digit = 0, 0, None
+    for c in text:
+        if c in _CN_DIGITS:
+            digit = _CN_DIGITS[c]
+        elif c in _CN_SMALL:
+            section += (1 if digit is None else digit) * _CN_SMALL[c]
+            digit = None
+        elif c in _CN_BIG:
+            section += digit or 0
+            total = (total + section) * _CN_BIG[c] if c == "亿" else total + section * _CN_BIG[c]
+            section, digit = 0, None
+        else:
+            return None
+    return Decimal(total + section + (digit or 0))
+
+
+@dataclass(frozen=True)
+class Number:
+    """A number in the question, converted to a base unit where its unit says so."""
+
+    start: int
+    end: int
+    raw: str
+    value: Decimal  # as written times the unit's factor
+    unit: str | None  # yuan, person, person_time, month, percent, yuan_per_person, …; "scale" = 万/亿/million alone
+    unit_text: str = ""
+    year: int | None = None  # a year (2022年, in 2022)
+
+
+# unit text → (base unit, factor); matched longest first after a number.
+UNITS: dict[str, tuple[str | None, Decimal]] = {
+    "亿元": ("yuan", Decimal(10**8)), "万元": ("yuan", Decimal(10**4)), "千元": ("yuan", Decimal(1000)),
+    "元/人/年": ("yuan_per_person", Decimal(1)), "元/人·年": ("yuan_per_person", Decimal(1)),
+    "元/人.月": ("yuan_per_person_month", Decimal(1)), "元/人/月": ("yuan_per_person_month", Decimal(1)),
+    "元/人·月": ("yuan_per_person_month", Decimal(1)), "元/人": ("yuan_per_person", Decimal(1)),
+    "元每人": ("yuan_per_person", Decimal(1)),
+    "元": ("yuan", Decimal(1)), "块": ("yuan", Decimal(1)), "亿": ("scale", Decimal(10**8)),
+    "万人次": ("person_time", Decimal(10**4)), "人次": ("person_time", Decimal(1)),
+    "万人": ("person", Decimal(10**4)), "万名": ("person", Decimal(10**4)), "人": ("person", Decimal(1)),
+    "名": ("person", Decimal(1)), "万": ("scale", Decimal(10**4)), "千": ("scale", Decimal(1000)),
+    "个百分点": ("percent", Decimal(1)), "百分点": ("percent", Decimal(1)), "%": ("percent", Decimal(1)),
+    "个月": ("month", Decimal(1)), "月": ("month", Decimal(1)), "家": ("institution", Decimal(1)),
+    "个": ("item", Decimal(1)),
+    "hundred million yuan": ("yuan", Decimal(10**8)), "hundred million": ("scale", Decimal(10**8)),
+    "billion yuan": ("yuan", Decimal(10**9)), "billion rmb": ("yuan", Decimal(10**9)), "bn yuan": ("yuan", Decimal(10**9)),
+    "bn rmb": ("yuan", Decimal(10**9)), "billion": ("scale", Decimal(10**9)), "bn": ("scale", Decimal(10**9)),
+    "million yuan": ("yuan", Decimal(10**6)), "million rmb": ("yuan", Decimal(10**6)), "m yuan": ("yuan", Decimal(10**6)),
+    "million": ("scale", Decimal(10**6)), "mn": ("scale", Decimal(10**6)),
+    "ten thousand yuan": ("yuan", Decimal(10**4)), "ten thousand": ("scale", Decimal(10**4)),
+    "thousand yuan": ("yuan", Decimal(1000)), "thousand": ("scale", Decimal(1000)), "k": ("scale", Decimal(1000)),
+    "yuan per person": ("yuan_per_person", Decimal(1)), "yuan/person": ("yuan_per_person", Decimal(1)),
+    "yuan": ("yuan", Decimal(1)), "rmb": ("yuan", Decimal(1)), "cny": ("yuan", Decimal(1)),
+    "months": ("month", Decimal(1)), "month": ("month", Decimal(1)), "mo": ("month", Decimal(1)),
+    "percentage points": ("percent", Decimal(1)), "percent": ("percent", Decimal(1)),
+    "per cent": ("percent", Decimal(1)), "pct": ("percent", Decimal(1)),
+    "persons": ("person", Decimal(1)), "people": ("person", Decimal(1)), "person": ("person", Decimal(1)),
+    "visits": ("person_time", Decimal(1)), "institutions": ("institution", Decimal(1)),
+}
+_UNIT_RE = re.compile(r"\s*(" + "|".join(re.escape(u) for u in sorted(UNITS, key=len, reverse=True)) + r")")
+_ARABIC_RE = re.compile(r"(?<![0-9a-z_.])-?\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![0-9])|(?<![0-9a-z_.])-?\d+(?:\.\d+)?")
+_CN_NUMBER_RE = re.compile(r"[零〇○一二两三四五六七八九十][零〇○一二两三四五六七八九十百千万亿点]*")
+_EN_NUMBER_RE = re.compile(r"(?<![a-z0-9_])(" + "|".join(sorted((re.escape(w) for w in _EN_NUMBERS), key=len, reverse=True))
+                           + r")(?:[- ](one|two|three|four|five|six|seven|eight|nine))?(?![a-z0-9_])")
+_PERCENT_PREFIX_RE = re.compile(r"百分之([零〇一二两三四五六七八九十百点\d.]+)")
+_YEAR_AFTER_RE = re.compile(r"\s*(年度|年)")
+_HALF_YEAR_RE = re.compile(r"(?<![上下前去今本当])半年|half a year|half-year|six months' worth")
+
+
+def find_numbers(text: str, covered: list[tuple[int, int]]) -> list[Number]:
+    """Numbers (Arabic, Chinese, English words) with units and years, outside the `covered` spans."""
+    taken = [False] * len(text)
+    for a, b in covered:
+        for i in range(a, b):
+            taken[i] = True
+    found: list[Number] = []
+
+    def free(a: int, b: int) -> bool:
+        return not any(taken[a:b])
+
+    def add(a: int, b: int, raw: str, number: Decimal) -> None:
+        year = None
+        unit: str | None = None
+        unit_text = ""
+        end = b
+        after_year = _YEAR_AFTER_RE.match(text, b)
+        if after_year and number == number.to_integral() and 1900 <= number <= 2100:
+            year, end = int(number), after_year.end()
+        else:
+            m = _UNIT_RE.match(text, b)
+            following = text[m.end():m.end() + 1] if m else ""
+            if m and not (m.group(1)[-1].isascii() and m.group(1)[-1].isalpha() and following.isascii()
+                          and following.isalpha()):
+                unit_text = m.group(1)
+                unit, factor = UNITS[unit_text]
+                number = number * factor
+                end = m.end()
+                if unit == "scale":  # 20亿元 already handled; 20亿 + 元 later, 50万 + 人 …
+                    m2 = _UNIT_RE.match(text, end)
+                    if m2 and UNITS[m2.group(1)][0] not in ("scale", None):
+                        unit_text += m2.group(1)
+                        unit, factor2 = UNITS[m2.group(1)]
+                        number, end = number * factor2, m2.end()
+            elif number == number.to_integral() and 1990 <= number <= 2100 and "." not in raw:
+                year = int(number)  # "in 2022", "2022 report"
+        found.append(Number(a, end, text[a:end], number, unit, unit_text, year))
+        for i in range(a, end):
+            taken[i] = True
+
+    for m in _HALF_YEAR_RE.finditer(text):  # 半年 / half a year: six months
+        if free(m.start(), m.end()):
+            found.append(Number(m.start(), m.end(), m.group(0), Decimal(6), "month", m.group(0)))
+            for i in range(m.start(), m.end()):
+                taken[i] = True
+    for m in _PERCENT_PREFIX_RE.finditer(text):
+        if free(m.start(), m.end()):
+            inner = m.group(1)
+            value = parse_chinese_number(inner) if not re.fullmatch(r"[\d.]+", inner) else Decimal(inner)
+            if value is not None:
+                found.append(Number(m.start(), m.end(), m.group(0), value, "percent", "百分之"))
+                for i in range(m.start(), m.end()):
+                    taken[i] = True
+    for m in _ARABIC_RE.finditer(text):
+        start, raw = m.start(), m.group(0)
+        if raw.startswith("-") and start > 0 and (text[start - 1].isalnum() or text[start - 1] in "%)）"):
+            start, raw = start + 1, raw[1:]  # "95%-105%", "2020-2022": a range, not a negative number
+        if free(start, m.end()):
+            try:
+                value = Decimal(raw.replace(",", ""))
+            except InvalidOperation:
+                continue
+            add(start, m.end(), raw, value)
+    for m in _CN_NUMBER_RE.finditer(text):
+        raw = m.group(0)
+        if not free(m.start(), m.end()) or raw in ("一", "两") and not _UNIT_RE.match(text, m.end()):
+            continue
+        # a year written digit by digit: 二〇二二年
+        if len(raw) == 4 and all(c in _CN_DIGITS for c in raw) and _YEAR_AFTER_RE.match(text, m.end()):
+            value = parse_chinese_number(raw)
+        else:
+            value = parse_chinese_number(raw)
+        if value is not None:
+            add(m.start(), m.end(), raw, value)
+    for m in _EN_NUMBER_RE.finditer(text):
+        if free(m.start(), m.end()):
+            value = Decimal(_EN_NUMBERS[m.group(1)] + (_EN_NUMBERS[m.group(2)] if m.group(2) else 0))
+            add(m.start(), m.end(), m.group(0), value)
+    return sorted(found, key=lambda n: n.start)
+
+
+# --- the automaton ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Entity:
+    """A label found in the question: one or more concepts, possibly of several schemes."""
+
+    start: int
+    end: int
+    surface: str
+    candidates: tuple[tuple[str, str], ...]  # (scheme, id) pairs, every concept with this label
+    preferred: bool  # a prefLabel (not an alias) of at least one candidate
+
+    def ids(self, scheme: str) -> list[str]:
+        return [ident for s, ident in self.candidates if s == scheme]
+
+    @property
+    def schemes(self) -> list[str]:
+        return list(dict.fromkeys(s for s, _ in self.candidates))
+
+
+_EN_SUFFIX_RE = re.compile(
+    r"^(?P<short>.+?)\s+(?:(?:[A-Z][a-z]+\s+)?(?:and\s+[A-Z][a-z]+\s+)?Autonomous\s+\w+.*|District|County|City|"
+    r"Prefecture|League|Banner|Province|Municipality|New Area|Forest Area|Special Administrative Region)$")
+
+
+def region_english_names(label_en: str, level: str | None) -> list[str]:
+    """The en prefLabel and short forms: "Changji Hui Autonomous Prefecture" → "Changji";
+    "Lukou (formerly Zhuzhou County)" → "Lukou", "Zhuzhou County"; "Zhuzhou" → "Zhuzhou City"."""
+    names = [label_en]
+    base = label_en
+    paren = re.match(r"^(.*?)\s*\((?:formerly\s+)?(.*?)\)\s*$", label_en)
+    if paren:
+        base = paren.group(1).strip()
+        names += [base, paren.group(2).strip()]
+    m = _EN_SUFFIX_RE.match(base)
+    if m and len(m.group("short")) >= 3:
+        names.append(m.group("short"))
+    if level in ("prefecture", "county") and not m and " " not in base:
+        names.append(f"{base} City")
+    return list(dict.fromkeys(n for n in names if n))
+
+
+class QALexicon:
+    """One automaton over every label and synonym; `entities(text)` gives the best cover."""
+
+    def __init__(self, vocab: Vocabulary) -> None:
+        import ahocorasick
+
+        self.vocab = vocab
+        entries: dict[str, dict[tuple[str, str], bool]] = {}
+
+        def add(label: str, scheme: str, ident: str, preferred: bool) -> None:
+            key = fold(label).strip()
+            if not key or (len(key) < 2 and scheme != "region"):
+                return
+            if key.isascii() and (len(key) < 2 or key in _EN_NOT_REGIONS and scheme == "region"):
+                return
+            slot = entries.setdefault(key, {})
+            slot[(scheme, ident)] = slot.get((scheme, ident), False) or preferred
+
+        for scheme in ENTITY_SCHEMES:
+            for concept in vocab[scheme].values():
+                for label in concept.labels_zh:
+                    add(label, scheme, concept.id, label == concept.label_zh)
+                if concept.label_en:
+                    if scheme == "region":
+                        for name in region_english_names(concept.label_en, concept.level):
+                            add(name, scheme, concept.id, name == concept.label_en)
+                    else:
+                        add(concept.label_en, scheme, concept.id, True)
+                        add(concept.id.replace("_", " "), scheme, concept.id, False)
+        for synonyms in (EN_SYNONYMS, ZH_SYNONYMS):
+            for scheme, by_id in synonyms.items():
+                for ident, words in by_id.items():
+                    if ident not in vocab[scheme]:
+                        continue
+                    for word in words:
+                        add(word, scheme, ident, False)
+        self.keys = entries
+        self._automaton = ahocorasick.Automaton()
+        for key, slot in entries.items():
+            self._automaton.add_word(key, (key, tuple(sorted(slot)), any(slot.values())))
+        self._automaton.make_automaton()
+
+    def matches(self, text: str) -> list[Entity]:
+        """Every label occurrence in the folded `text` (overlapping), English ones on word boundaries."""
+        out = []
+        for end, (key, candidates, preferred) in self._automaton.iter(text):
+            start = end - len(key) + 1
+            if key[0].isascii() and key[0].isalnum() and start > 0 and _word_char(text[start - 1]):
+                continue
+            if key[-1].isascii() and key[-1].isalnum() and end + 1 < len(text) and _word_char(text[end + 1]):
+                continue
+            out.append(Entity(start, end + 1, key, candidates, preferred))
+        return out
+
+    def entities(self, text: str, blocked: list[tuple[int, int]] = ()) -> list[Entity]:
+        """The non-overlapping set of matches that covers the most characters (ties: fewer, longer
+        matches, then the leftmost), skipping matches that overlap `blocked` spans."""
+        found = [m for m in self.matches(text)
+                 if not any(m.start < b and a < m.end for a, b in blocked)]
+        return best_cover(found)
+
+
+def _word_char(c: str) -> bool:
+    return c.isascii() and (c.isalnum() or c == "_")
+
+
+def best_cover(found: list[Entity]) -> list[Entity]:
+    """Weighted interval scheduling: maximise covered length, then minimise the number of pieces."""
+    if not found:
+        return []
+    items = sorted(found, key=lambda e: (e.end, e.start))
+    import bisect
+
+    ends = [e.end for e in items]
+    best: list[tuple[int, int, tuple[int, ...]]] = [(0, 0, ())]  # (covered, -count, chosen indexes) up to i
+    for i, e in enumerate(items):
+        j = bisect.bisect_right(ends, e.start, 0, i)  # items[:j] end at or before e.start
+        covered, neg_count, chosen = best[j]
+        take = (covered + (e.end - e.start), neg_count - 1, (*chosen, i))
+        skip = best[i]
+        best.append(max(take, skip, key=lambda t: (t[0], t[1])))
+    return [items[k] for k in best[-1][2]]
+
+
+@lru_cache(maxsize=2)
+def default_qa_lexicon() -> QALexicon:
+    return QALexicon(load_vocabulary())
+
+
+# --- keyword, comparator and year spans ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+    kind: str  # a KEYWORDS key, "cmp", "relyear"
+    value: str  # the keyword / the comparison op / the year offset
+    surface: str
+
+
+def _phrase_re(phrases: list[str]) -> re.Pattern[str]:
+    parts = []
+    for phrase in sorted(set(phrases), key=len, reverse=True):
+        escaped = re.escape(phrase)
+        if phrase[0].isascii() and phrase[0].isalnum():
+            escaped = r"(?<![a-z0-9_])" + escaped
+        if phrase[-1].isascii() and phrase[-1].isalnum() and phrase not in ("subsid", "deviat", "develop"):
+            escaped += r"(?![a-z0-9_])"
+        parts.append(escaped)
+    return re.compile("|".join(parts))
+
+
+_CMP = dict(COMPARATORS)
+_CMP_RE = _phrase_re(list(_CMP))
+_RELYEAR = dict(RELATIVE_YEARS)
+_RELYEAR_RE = _phrase_re(list(_RELYEAR))
+_KEYWORD_RES = {kind: _phrase_re(list(words)) for kind, words in KEYWORDS.items()}
+
+
+def find_spans(text: str) -> list[Span]:
+    """Comparison words, relative years and template keywords (each kind may overlap others)."""
+    spans = [Span(m.start(), m.end(), "cmp", _CMP[m.group(0)], m.group(0)) for m in _CMP_RE.finditer(text)]
+    spans += [Span(m.start(), m.end(), "relyear", str(_RELYEAR[m.group(0)]), m.group(0))
+              for m in _RELYEAR_RE.finditer(text)]
+    for kind, pattern in _KEYWORD_RES.items():
+        spans += [Span(m.start(), m.end(), kind, m.group(0), m.group(0)) for m in pattern.finditer(text)]
+    return spans
+
+
+# --- leftovers: words the question uses that nothing recognised ------------------------------------
+
+_ZH_FILLER = ("请问", "请", "帮我", "帮忙", "查询", "查一下", "查看", "显示", "列出", "告诉我", "告诉", "给出", "一下",
+              "多少", "是多少", "有多少", "几个", "什么", "怎么样", "怎样", "如何", "情况", "数据", "数值", "信息",
+              "地区", "城市", "区县", "地方", "统筹区", "基金", "医保", "医疗保险", "保险", "的", "了", "吗", "呢", "吧",
+              "是", "有", "在", "和", "与", "及", "或", "以及", "还是", "中", "里", "为", "由", "对", "从", "到", "至",
+              "按", "各", "每", "个", "年", "年度", "月", "份", "报告", "哪", "些", "分别", "其", "它", "他们", "我",
+              "所有", "全部", "都", "也", "还", "并", "且", "把", "被", "给", "将", "会", "要", "能", "可以", "哪一",
+              "名", "位", "第", "共", "总", "总共", "合计", "一共", "前", "后", "最", "更", "比", "较", "值", "水平",
+              "指标", "方面", "时候", "时", "期间", "以来", "以", "上", "下", "内", "外", "之", "其中", "元", "亿",
+              "万", "人", "全市", "全省", "全国", "我市", "本市", "哪家", "政策",
+              "改革", "工作", "实施情况", "开展情况", "情形", "多", "少", "高", "低", "大", "小", "个月", "现", "已",
+              "已经", "曾", "过", "着", "这", "那", "该", "此", "些", "啥", "谁", "怎", "么", "问", "查", "看",
+              "说", "讲", "列", "示")
+_ZH_FILLER_RE = re.compile("|".join(re.escape(w) for w in sorted(_ZH_FILLER, key=len, reverse=True)))
+_EN_FILLER = frozenset(_words("""
+a an the of in on at for to from by with and or vs versus what which who whose whom where when how many much is
+are was were be been being do does did has have had show list give tell me please find get display all each
+every any some region regions city cities area areas place places prefecture prefectures county counties district
+districts fund funds insurance medical health basic scheme schemes value values figure figures number numbers
+amount amounts year years yearly annual annually report reports data than its their it this that these those
+there here per across between among over under below above about around into within without ranked rank
+highest lowest top bottom more less most least as well also only just so such than then they them we our i my
+you your can could would should will shall may might must not no yes did does done latest recent current
+rate rates level levels had has having getting got being been month months percent yuan billion million
+thousand hundred ten bn mn k rmb cny persons people person visits status policy policies reform reforms what's
+which's where's how's s t let's lets see know want need like kind type types many much has have hasn't haven't
+"""))
+
+
+def leftovers(text: str, spans: list[tuple[int, int]]) -> list[str]:
+    """Words outside `spans` that are neither filler nor punctuation: zh runs of ≥2 characters
+    and English words of ≥3 letters."""
+    chars = list(text)
+    for a, b in spans:
+        for i in range(a, b):
+            chars[i] = " "
+    rest = "".join(chars)
+    words: list[str] = []
+    for run in re.findall(r"[\u3400-\u9fff]+", rest):
+        run = _ZH_FILLER_RE.sub(" ", run)
+        words += [w for w in run.split() if len(w) >= 2]
+    for word in re.findall(r"[a-z][a-z'\-]*", rest):
+        word = re.sub(r"['’]s$", "", word).strip("'-")
+        if len(word) >= 3 and word not in _EN_FILLER:
+            words.append(word)
+    return words
+
+
+# --- suggestions ------------------------------------------------------------------------------------
+
+@dataclass
+class _Index:
+    labels: dict[str, set[str]] = field(default_factory=dict)  # folded label → ids
+    shown: dict[str, str] = field(default_factory=dict)
+
+
+@lru_cache(maxsize=8)
+def _label_index(scheme: str) -> _Index:
+    vocab = load_vocabulary()
+    index = _Index()
+    for concept in vocab[scheme].values():
+        labels = list(concept.labels_zh)
+        if concept.label_en:
+            labels += region_english_names(concept.label_en, concept.level) if scheme == "region" else [concept.label_en]
+        for label in labels:
+            key = fold(label)
+            index.labels.setdefault(key, set()).add(concept.id)
+            index.shown.setdefault(key, label)
+    for synonyms in (EN_SYNONYMS, ZH_SYNONYMS):
+        for ident, words in synonyms.get(scheme, {}).items():
+            for word in words:
+                key = fold(word)
+                index.labels.setdefault(key, set()).add(ident)
+                index.shown.setdefault(key, word)
+    return index
+
+
+def closest(scheme: str, text: str, limit: int = 5) -> list[tuple[float, str, str]]:
+    """Up to `limit` (ratio, label, id) of `scheme` closest to `text`, best first, one per concept."""
+    query = fold(text)
+    index = _label_index(scheme)
+    matcher = difflib.SequenceMatcher(b=query)
+    best: dict[str, tuple[float, int, str]] = {}
+    for key, ids in index.labels.items():
+        matcher.set_seq1(key)
+        if matcher.real_quick_ratio() < 0.4 or matcher.quick_ratio() < 0.4:
+            continue
+        ratio = matcher.ratio()
+        if ratio < 0.4:
+            continue
+        prefix = 0
+        for a, b in zip(key, query):
+            if a != b:
+                break
+            prefix += 1
+        for ident in ids:
+            score = (ratio, prefix, index.shown[key])
+            if ident not in best or score[:2] > best[ident][:2]:
+                best[ident] = score
+    ranked = sorted(best.items(), key=lambda item: (-item[1][0], -item[1][1], item[0]))[:limit]
+    return [(score[0], score[2], ident) for ident, score in ranked]
+
+
+# --- a per-user cache of the built lexicon (the automaton takes ~0.3 s to build) -------------------
+
+def _cache_dir():
+    import os
+    from pathlib import Path
+
+    root = os.environ.get("YIBAO_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "yibao")
+    return Path(root)
+
+
+def _cache_key(ontology_dir) -> str:
+    import hashlib
+    from pathlib import Path
+
+    import ahocorasick
+    from yibao.graph import vocab as vocab_module
+    from yibao.graph.vocab import CODE_FILES
+
+    digest = hashlib.sha256()
+    for name in CODE_FILES:
+        path = Path(ontology_dir) / name
+        if path.exists():
+            stat = path.stat()
+            digest.update(f"{path.resolve()}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
+    for module_file in (__file__, vocab_module.__file__):
+        digest.update(Path(module_file).read_bytes())
+    digest.update(str(getattr(ahocorasick, "__version__", "")).encode())
+    return digest.hexdigest()[:20]
+
+
+def load_qa_lexicon(ontology_dir=None) -> QALexicon:
+    """The lexicon for the ontology in `ontology_dir`, from the cache when the ontology files and
+    this code are unchanged (set $YIBAO_CACHE to move the cache, or to "off" to disable it)."""
+    import os
+    import pickle
+
+    from yibao import resources
+
+    ontology_dir = ontology_dir or resources.ontology_dir()
+    if os.environ.get("YIBAO_CACHE", "").lower() == "off":
+        return QALexicon(load_vocabulary(ontology_dir))
+    try:
+        path = _cache_dir() / f"qa-lexicon-{_cache_key(ontology_dir)}.pickle"
+        if path.is_file():
+            with open(path, "rb") as fh:
+                lexicon = pickle.load(fh)
+            if isinstance(lexicon, QALexicon):
+                return lexicon
+    except Exception:  # noqa: BLE001 — a broken cache only costs the rebuild
+        path = None
+    lexicon = QALexicon(load_vocabulary(ontology_dir))
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            with open(tmp, "wb") as fh:
+                pickle.dump(lexicon, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, path)
+            for stale in path.parent.glob("qa-lexicon-*.pickle"):
+                if stale != path:
+                    stale.unlink(missing_ok=True)
+        except OSError:
+            pass
+    return lexicon

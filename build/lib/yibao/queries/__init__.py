@@ -1,0 +1,1 @@
+"""Package data: the canned SPARQL queries (.rq)."""
