@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-KEY = ("report", "region_code", "year", "fund", "indicator", "basis")
 TOLERANCE = Decimal("0.005")
 
 
@@ -37,47 +36,50 @@ class Score:
 
 
 def close(a: Decimal, b: Decimal) -> bool:
-    if b == 0:
-        return abs(a) <= Decimal("0.000001")
-    return abs(a - b) <= abs(b) * TOLERANCE
+    """Within 0.5 % of ``b`` (or 1e-6 absolute), as the shared scorer decides."""
+    return abs(a - b) <= max(Decimal("0.000001"), abs(b) * TOLERANCE)
 
 
 def load_gold(path: Path) -> list[dict]:
-    with open(path, encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
-    for row in rows:
-        row.setdefault("region_code", row.get("region", ""))
-        if "region_code" not in row or not row["region_code"]:
-            row["region_code"] = row["region"]
-    return rows
+    with open(path, encoding="utf-8-sig") as fh:
+        return list(csv.DictReader(fh))
 
 
 def _key(row: dict) -> tuple:
-    return tuple(str(row[k]) for k in KEY)
+    """(report, year, fund, indicator, basis): the key without the region, which is matched apart."""
+    return tuple(str(row[k]) for k in ("report", "year", "fund", "indicator", "basis"))
 
 
 def score(facts: list[dict], gold: list[dict]) -> Score:
-    """``facts``: rows with the fact-table columns (statistic other than level are ignored)."""
-    levels = [f for f in facts if f.get("statistic", "level") == "level"]
-    extracted: dict[tuple, list[Decimal]] = defaultdict(list)
-    for f in levels:
-        extracted[_key(f)].append(Decimal(str(f["value"])))
+    """Recall and value precision exactly as ``shared/tools/score_facts.py`` computes them.
+
+    ``facts``: rows with the fact-table columns (statistics other than level are ignored). A gold
+    fact is found by a row with the same key, the same region (unless gold's region is empty) and
+    a close value; precision is over rows whose key and region (or an empty gold region) are in gold.
+    """
+    extracted: dict[tuple, list[tuple[str, Decimal]]] = defaultdict(list)
+    for f in facts:
+        if f.get("statistic", "level") in ("", "level"):
+            extracted[_key(f)].append((str(f.get("region_code", "")), Decimal(str(f["value"]))))
     gold_values: dict[tuple, list[Decimal]] = defaultdict(list)
     for g in gold:
-        gold_values[_key(g)].append(Decimal(g["value"]))
+        gold_values[(_key(g), g["region"])].append(Decimal(g["value"]))
     result = Score(len(gold), 0, 0, 0)
     for g in gold:
-        if any(close(v, Decimal(g["value"])) for v in extracted.get(_key(g), [])):
+        value = Decimal(g["value"])
+        if any((not g["region"] or region == g["region"]) and close(v, value) for region, v in extracted.get(_key(g), [])):
             result.recalled += 1
         else:
             result.missed.append(g)
-    for f in levels:
-        values = gold_values.get(_key(f))
-        if values is None:
-            continue
-        result.keyed += 1
-        if any(close(Decimal(str(f["value"])), v) for v in values):
-            result.correct += 1
-        else:
-            result.wrong.append(f)
+    for key, rows in extracted.items():
+        for region, v in rows:
+            values = gold_values.get((key, region)) or gold_values.get((key, ""))
+            if not values:
+                continue
+            result.keyed += 1
+            if any(close(v, g) for g in values):
+                result.correct += 1
+            else:
+                result.wrong.append(dict(zip(("report", "year", "fund", "indicator", "basis"), key),
+                                         region_code=region, value=v))
     return result

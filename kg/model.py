@@ -25,6 +25,7 @@ FACT_COLUMNS: tuple[str, ...] = (
     "end",
     "policy",
     "qualifier",
+    "approximation",
 )
 
 
@@ -53,6 +54,7 @@ class Observation:
     end: int
     policy: str | None = None  # local id of the report's Policy (or Measure) the figure belongs to
     qualifier: str | None = None  # hospital level / person category of a policy parameter
+    approximation: str = "exact"  # exact | approximate (约, 左右, 多) | at_least (超, 以上) | at_most (不足, 以下)
 
     @property
     def key(self) -> tuple:
@@ -60,6 +62,24 @@ class Observation:
         base = (self.region, self.period, self.fund, self.indicator, self.basis, self.statistic,
                 self.quote, self.start)
         return base + (self.policy, self.qualifier) if self.policy or self.qualifier else base
+
+
+@dataclass(frozen=True, order=True)
+class UnmappedFigure:
+    """A number in a report that became no observation, and why (so nothing is dropped silently).
+
+    ``reason`` is one of: unknown_label (no indicator next to it), no_fund, no_region, no_year,
+    ambiguous, damaged (digits destroyed by mojibake), unsupported (a range, a formula operand …).
+    """
+
+    start: int
+    end: int
+    surface: str
+    quote: str
+    quote_start: int
+    quote_end: int
+    labels: str  # the label words next to it, as written
+    reason: str
 
 
 @dataclass
@@ -121,7 +141,7 @@ class Report:
     encoding: str
     text: str  # decoded original text: the reference for every quote offset
     title: str = ""
-    region: str = ""  # region code id (GB/T 2260 or a pooling-area id)
+    region: str = ""  # region code id (GB/T 2260 or a pooling-area id); "" when the report never names it
     year: int | None = None
     report_type: str = "other"
     issuer: str | None = None
@@ -129,4 +149,6 @@ class Report:
     observations: list[Observation] = field(default_factory=list)
     policies: list[Policy] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    unmapped: list[UnmappedFigure] = field(default_factory=list)
+    non_facts: int = 0  # numbers recognised as dates, clause numbers, document numbers, phone numbers …
     warnings: list[str] = field(default_factory=list)

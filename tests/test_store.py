@@ -122,7 +122,7 @@ def test_report_quads_follow_the_contract():
     quads = report_quads(report)
     graph = ox.NamedNode(ns.report_graph("zz-2022"))
     assert all(q.graph_name == graph for q in quads)
-    assert len(quads) == len(set(quads)) == 12 + 23 * 2  # 12 about the report node + 23 per observation
+    assert len(quads) == len(set(quads)) == 13 + 23 * 2  # 13 about the report node + 23 per observation
 
     def objects(predicate: str, subject: str | None = None) -> list:
         return [q.object for q in quads if q.predicate.value == predicate

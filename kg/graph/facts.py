@@ -22,11 +22,11 @@ PREFIX qb: <{ns.QB}>
 PREFIX oa: <{ns.OA}>
 PREFIX prov: <{ns.PROV}>
 SELECT ?report ?region ?refYear ?period ?fund ?indicator ?basis ?statistic ?value ?unit
-       ?surface ?quote ?start ?end ?policyLabel ?qualifier
+       ?surface ?quote ?start ?end ?policyLabel ?qualifier ?approximation
 WHERE {{
   GRAPH ?g {{
     ?obs a qb:Observation ;
-         yb:region ?region ; yb:refPeriod ?period ; yb:refYear ?refYear ;
+         yb:refPeriod ?period ; yb:refYear ?refYear ;
          yb:fund ?fund ; yb:indicator ?indicator ; yb:basis ?basis ; yb:statistic ?statistic ;
          yb:value ?value ; yb:unit ?unit ; yb:surface ?surface ;
          prov:wasDerivedFrom ?report ; yb:evidence ?evidence .
@@ -35,6 +35,8 @@ WHERE {{
     ?positionSelector a oa:TextPositionSelector ; oa:start ?start ; oa:end ?end .
     OPTIONAL {{ ?obs yb:policy ?policy . ?policy <http://www.w3.org/2000/01/rdf-schema#label> ?policyLabel }}
     OPTIONAL {{ ?obs yb:qualifier ?qualifier }}
+    OPTIONAL {{ ?obs yb:region ?region }}
+    OPTIONAL {{ ?obs yb:approximation ?approximation }}
   }}
   FILTER(STRSTARTS(STR(?g), "{_REPORT_GRAPH_PREFIX}"))
 }}
@@ -140,7 +142,7 @@ def fact_rows(
     labels = region_labels(store)
     rows = []
     for s in store.query(_FACTS_QUERY, substitutions=substitutions):
-        region_code = local_name(s["region"].value)
+        region_code = local_name(s["region"].value) if s["region"] is not None else ""
         if within is not None and region_code not in within:
             continue
         report_iri = s["report"].value
@@ -148,6 +150,7 @@ def fact_rows(
             "report": report_iri[len(ns.REPORT):] if report_iri.startswith(ns.REPORT) else local_name(report_iri),
             "region_code": region_code,
             "region": labels.get(region_code, region_code),
+            "approximation": local_name(s["approximation"].value) if s["approximation"] is not None else "exact",
             "year": int(s["refYear"].value),
             "period": local_name(s["period"].value),
             "fund": local_name(s["fund"].value),

@@ -31,6 +31,7 @@ class ValidationResult:
 
     conforms: bool
     violations: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # sh:Warning / sh:Info results: reported, not failing
 
 
 def load_ontology_graph(ontology_dir: Path | None = None) -> Graph:
@@ -91,10 +92,11 @@ def validate(data: Graph, ontology: Graph | None = None) -> ValidationResult:
     merged += data
     merged += ontology
     conforms, report, _ = pyshacl.validate(
-        merged, shacl_graph=_shapes_graph(), inference="none", inplace=True, advanced=False
+        merged, shacl_graph=_shapes_graph(), inference="none", inplace=True, advanced=False, allow_warnings=True
     )
     lines = {_describe(report, result) for result in report.subjects(URIRef(SH + "resultSeverity"), None)}
-    return ValidationResult(conforms=bool(conforms), violations=sorted(lines))
+    return ValidationResult(conforms=bool(conforms), violations=sorted(x for x in lines if not x.startswith("[")),
+                            warnings=sorted(x for x in lines if x.startswith("[")))
 
 
 def _describe(report: Graph, result: Node) -> str:
@@ -119,12 +121,13 @@ SELECT ?report ?region ?period ?fund ?indicator ?basis ?statistic ?exact ?start
 WHERE {
   ?obs a qb:Observation ;
        prov:wasDerivedFrom ?report ;
-       yb:region ?region ; yb:refPeriod ?period ; yb:fund ?fund ;
+       yb:refPeriod ?period ; yb:fund ?fund ;
        yb:indicator ?indicator ; yb:basis ?basis ; yb:statistic ?statistic ;
        yb:evidence ?evidence .
   ?evidence oa:hasSelector ?quote, ?position .
   ?quote oa:exact ?exact .  # no "a oa:…Selector" patterns: rdflib would run them first, unjoined
   ?position oa:start ?start .
+  OPTIONAL { ?obs yb:region ?region }
 }
 GROUP BY ?report ?region ?period ?fund ?indicator ?basis ?statistic ?exact ?start
 HAVING (COUNT(DISTINCT ?obs) > 1)

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from pyoxigraph import Literal, NamedNode, Quad
 from yibao.graph import namespaces as ns
-from yibao.model import Finding, Observation, Policy, Report
+from yibao.model import Finding, Observation, Policy, Report, UnmappedFigure
 
 _XSD_DECIMAL = NamedNode(ns.XSD + "decimal")
 _XSD_INTEGER = NamedNode(ns.XSD + "integer")
@@ -26,7 +26,8 @@ _YB = {name: _n(ns.YB + name) for name in (
     "Report", "region", "year", "reportType", "sourceFile", "sha256", "encoding", "textLength",
     "refPeriod", "fund", "indicator", "basis", "statistic", "value", "unit", "refYear", "surface",
     "evidence", "policy", "qualifier", "Policy", "policyType", "adopter", "leadRegion", "member", "status",
-    "startYear", "startDate", "scope", "renamedTo", "measure", "category",
+    "startYear", "startDate", "scope", "renamedTo", "measure", "category", "approximation",
+    "UnmappedFigure", "unmappedReason", "labelWords", "nonFactCount",
 )}
 _RDFS_LABEL = _n(ns.RDFS + "label")
 _XSD_GYEARMONTH = NamedNode(ns.XSD + "gYearMonth")
@@ -101,6 +102,7 @@ def _report_triples(report: Report) -> list[tuple[NamedNode, NamedNode, NamedNod
         (r, _YB["sha256"], Literal(report.sha256)),
         (r, _YB["encoding"], Literal(report.encoding)),
         (r, _YB["textLength"], _integer(len(report.text))),
+        (r, _YB["nonFactCount"], _integer(report.non_facts)),
     ]
     return triples
 
@@ -113,7 +115,6 @@ def _observation_triples(report_id: str, obs: Observation) -> list[tuple[NamedNo
     return [
         (o, _A, _QB_OBSERVATION),
         (o, _QB_DATASET, _DATASET),
-        (o, _YB["region"], _n(ns.code("region", obs.region))),
         (o, _YB["refPeriod"], _n(ns.period_iri(obs.period))),
         (o, _YB["fund"], _n(ns.code("fund", obs.fund))),
         (o, _YB["indicator"], _n(ns.code("indicator", obs.indicator))),
@@ -169,8 +170,8 @@ def _policy_triples(report_id: str, policy: Policy) -> list[tuple[NamedNode, Nam
         (p, _RDFS_LABEL, Literal(policy.label, language="zh")),
         (p, _YB["policyType"], _n(ns.code("policy", policy.type))),
     ]
-    triples += [(p, _YB["adopter"], _n(ns.code("region", r))) for r in policy.adopters]
-    triples += [(p, _YB["member"], _n(ns.code("region", r))) for r in policy.members]
+    triples += [(p, _YB["adopter"], _n(ns.code("region", r))) for r in policy.adopters if r]
+    triples += [(p, _YB["member"], _n(ns.code("region", r))) for r in policy.members if r]
     if policy.lead:
         triples.append((p, _YB["leadRegion"], _n(ns.code("region", policy.lead))))
     if policy.status:
@@ -196,12 +197,26 @@ def _finding_triples(report_id: str, finding: Finding) -> list[tuple[NamedNode, 
     triples: list[tuple[NamedNode, NamedNode, NamedNode | Literal]] = [
         (f, _A, _n(ns.YB + finding.kind)),
         (f, _RDFS_LABEL, Literal(finding.label, language="zh")),
-        (f, _YB["region"], _n(ns.code("region", finding.region))),
         (f, _YB["year"], _integer(finding.year)),
     ]
+    if finding.region:
+        triples.append((f, _YB["region"], _n(ns.code("region", finding.region))))
     if finding.category:
         triples.append((f, _YB["category"], _n(ns.code("finding-category", finding.category))))
     return triples + _evidence_triples(iri, report_id, finding.quote, finding.start, finding.end)
+
+
+def _unmapped_triples(report_id: str, figure: UnmappedFigure) -> list[tuple[NamedNode, NamedNode, NamedNode | Literal]]:
+    """A figure no observation was made of: its surface, label words, reason and evidence."""
+    subject = f"{ns.report_iri(report_id)}/unmapped/{figure.start}-{figure.end}"
+    node = _n(subject)
+    return [
+        (node, _A, _YB["UnmappedFigure"]),
+        (node, _YB["surface"], Literal(figure.surface)),
+        (node, _YB["labelWords"], Literal(figure.labels)),
+        (node, _YB["unmappedReason"], Literal(figure.reason)),
+        *_evidence_triples(subject, report_id, figure.quote, figure.quote_start, figure.quote_end),
+    ]
 
 
 def _observation_order(obs: Observation) -> tuple:
@@ -220,9 +235,15 @@ def report_quads(report: Report) -> list[Quad]:
         triples += _policy_triples(report.id, policy)
     for finding in report.findings:
         triples += _finding_triples(report.id, finding)
+    for figure in sorted(report.unmapped):
+        triples += _unmapped_triples(report.id, figure)
     for obs in sorted(report.observations, key=_observation_order):
         triples += _observation_triples(report.id, obs)
         subject = _n(observation_iri(report.id, obs))
+        if obs.region:
+            triples.append((subject, _YB["region"], _n(ns.code("region", obs.region))))
+        if obs.approximation != "exact":
+            triples.append((subject, _YB["approximation"], _n(ns.code("approximation", obs.approximation))))
         if obs.policy and obs.policy.startswith("measure-"):
             triples.append((subject, _YB["measure"], _n(finding_iri(report.id, obs.policy))))
         elif obs.policy:

@@ -37,16 +37,16 @@ def extract_report(report_id: str, path: Path, decoded: DecodedText, sha256: str
                     title=meta.title, region=meta.region or "", year=meta.year,
                     report_type=meta.report_type, issuer=meta.issuer, date=meta.date)
     if meta.region is None:
-        report.warnings.append(f"{report_id}: no region recognised in the title or opening text")
+        report.warnings.append(f"{report_id}: no region named anywhere in the text; its facts have no region "
+                               "(set one with --region or a --manifest)")
     if meta.year is None:
-        report.warnings.append(f"{report_id}: no reference year recognised")
-    if meta.region is None or meta.year is None:
+        report.warnings.append(f"{report_id}: no reference year recognised (set one with --year or a --manifest)")
         return report
     if extractors is None:
         from yibao.ingest.extractors import EXTRACTORS
 
         extractors = EXTRACTORS
-    ctx = ReportContext(report_id, original, norm, doc, meta, lexicon, Resolver(lexicon, meta.region, meta.year),
+    ctx = ReportContext(report_id, original, norm, doc, meta, lexicon, Resolver(lexicon, meta.region or "", meta.year),
                         main_fund(lexicon, norm))
     observations: dict[tuple, Observation] = {}
     for extractor in extractors:
