@@ -34,6 +34,8 @@ class Concept:
     default_indicator: str | None = None
     default_fund: str | None = None  # indicators defined for one fund only (缴费基数 → employee)
     scope: list[str] = field(default_factory=list)
+    negative_zh: set[str] = field(default_factory=set)  # labels that state the value's opposite (赤字 → −)
+    opening_zh: set[str] = field(default_factory=set)  # labels of the previous period's closing stock (期初结余)
     policy_only: bool = False  # indicators: only a parameter/outcome of a policy or measure  # funds: the only indicators it can have, if limited  # funds: indicator of a bare figure (部门预算 → expenditure)
 
     @property
@@ -97,7 +99,8 @@ def _parse(paths: list[Path]) -> Vocabulary:
     SELECT ?c ?scheme ?p ?o WHERE {{
       ?c skos:inScheme ?scheme ; ?p ?o .
       FILTER(?p IN (skos:prefLabel, skos:altLabel, skos:broader, yb:unit, yb:defaultBasis,
-                    yb:executionRateOf, yb:level, yb:defaultIndicator, yb:defaultFund, yb:scopeIndicator, yb:policyIndicator))
+                    yb:executionRateOf, yb:level, yb:defaultIndicator, yb:defaultFund, yb:scopeIndicator, yb:policyIndicator,
+                    yb:negativeLabel, yb:openingLabel))
     }}"""
     schemes: dict[str, dict[str, Concept]] = {}
     rows = sorted(
@@ -116,8 +119,12 @@ def _parse(paths: list[Path]) -> Vocabulary:
                     concept.label_zh = obj.value
                 elif lang == "en":
                     concept.label_en = obj.value
-            elif prop == "altLabel" and lang == "zh":
+            elif prop in ("altLabel", "negativeLabel", "openingLabel") and lang == "zh":
                 concept.alt_zh.append(obj.value)
+                if prop == "negativeLabel":
+                    concept.negative_zh.add(obj.value)
+                elif prop == "openingLabel":
+                    concept.opening_zh.add(obj.value)
             elif prop == "policyIndicator":
                 concept.policy_only = obj.value == "true"
             continue

@@ -130,6 +130,8 @@ class Resolver:
         if any(label in surface for label in parent.labels_zh if len(label) >= 2):
             return mentioned
         context_top = self.vocab.top_fund(context_fund)
+        if context_top == "all_basic":  # both schemes together have no 统筹基金 or 个人账户 of their own
+            return mentioned
         if context_top != concept.broader and not self.vocab.funds[context_top].broader:
             return context_top
         return mentioned

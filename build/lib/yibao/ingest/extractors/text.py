@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from yibao.ingest.context import ReportContext
 from yibao.ingest.lexicon import Mention
 from yibao.ingest.quantities import Quantity, find_quantities
+from yibao.ingest.reading import normalise
 from yibao.ingest.resolve import DEICTIC_RE, RELATIVE_YEAR_RE, YEAR_RE, Frame, Resolver
 from yibao.ingest.segment import Document, split_spans
 from yibao.model import Observation
@@ -26,6 +27,7 @@ LIST_SEPARATORS_RE = re.compile(r"^(?:[、,，和及与以及\s]|\([^()]*\))+$")
 CHANGE_RE = re.compile(r"增加|减少|增长|下降|降低|提高|上升|增幅|降幅|增速|减幅|上涨|回落|减|增")
 NEGATIVE_RE = re.compile(r"减少|下降|降低|降幅|减幅|回落|减")
 TO_LEVEL_RE = re.compile(r"(?:增加|增长|提高|上升|下降|降低|减少|上涨)(?:到|至)")
+INCLUDED_RE = re.compile(r"[(（]\s*(?:含|包含|包括)\s*$")
 SHARE_RE = re.compile(r"占|比重|占比|所占比例")
 COMPARISON_RE = re.compile(r"低于|高于|超过|不足|不到|少于|多于|大于|小于|不低于|不高于|未达到|达不到")
 AFTER_COMPARISON_RE = re.compile(r"^\s*(?:以上|以下|以内|之间)")
@@ -80,6 +82,8 @@ class TextExtractor:
         self.default_fund = default_fund
         self.rate_for = {c.rate_of: c.id for c in self.vocab.indicators.values() if c.rate_of}
         self.generic_labels = _generic_labels(self.vocab)
+        self.negative_labels = {normalise(x) for c in self.vocab.indicators.values() for x in c.negative_zh}
+        self.opening_labels = {normalise(x) for c in self.vocab.indicators.values() for x in c.opening_zh}
 
     # -- anchors -------------------------------------------------------------------
     def anchors(self, norm: str, start: int, end: int) -> list[Anchor]:
@@ -93,6 +97,8 @@ class TextExtractor:
         generic = [a for a in out if a.mention.surface in self.generic_labels]
         indicator_spans = [(a.start, a.end) for a in out]
         for m in lx.find(text, "fund", start):
+            if INCLUDED_RE.search(norm[max(start, m.start - 4):m.start]):
+                continue  # "职工基本医疗保险(含生育保险)": a component the fund includes, not the fund
             out.append(Anchor(m.start, m.end, "fund", m.id, m))
         for m in lx.find(text, "basis", start):
             if not any(s <= m.start < e for s, e in indicator_spans):
@@ -123,10 +129,20 @@ class TextExtractor:
             if "\u4e00" <= prev <= "\u9fff" and a.start not in ends and \
                     not re.search(r"(?:总|年|度|的|及|和|与|等|其|中|实际|全年|平均|人均)$", norm[max(start, a.start - 2):a.start]):
                 a.blocked = True
-        # a region, policy or basis word inside a fund or indicator label is part of that label
+        # a region, policy or basis word inside a fund or indicator label is part of that label, and so
+        # is a fund word inside an indicator label ("基本医疗保险费收入" is premium income, of any fund)
         labels = [(a.start, a.end) for a in out if a.kind in ("fund", "indicator")]
-        kept = [a for a in out if a.kind in ("fund", "indicator", "year", "relyear")
-                or not any(s <= a.start < e and (s, e) != (a.start, a.end) for s, e in labels)]
+        indicator_labels = [(a.start, a.end) for a in out if a.kind == "indicator"]
+        # a short indicator word at the start of a longer policy name (门诊 in 门诊共济) is part of the name
+        policies = [(a.start, a.end) for a in out if a.kind == "policy"]
+        kept = [a for a in out if a.kind in ("year", "relyear")
+                or (a.kind == "indicator" and not any(s <= a.start and a.end <= e and e - s > a.end - a.start
+                                                       for s, e in policies))
+                or (a.kind == "fund" and not any(s <= a.start and a.end <= e and (s, e) != (a.start, a.end)
+                                                  for s, e in indicator_labels))
+                or (a.kind not in ("fund", "indicator") and not any(
+                    s <= a.start < e and (s, e) != (a.start, a.end) and (a.kind != "policy" or a.end <= e)
+                    for s, e in labels))]
         return kept
 
     # -- main loop -----------------------------------------------------------------
@@ -147,12 +163,15 @@ class TextExtractor:
         anchors = [a for a in anchors if not any(q.start <= a.start < q.end for q in quantities)]
         facts: list[TextFact] = []
         state = _State()
+        weak = False
         for s_start, s_end in split_spans(norm, start, end, SENTENCE_END):
             s_anchors = [a for a in anchors if s_start <= a.start < s_end]
+            # within a sentence, year/region/basis carry over; indicator and fund carry across sentences
+            # (not the fund of a sentence about a policy: the next one is about that policy too)
+            carried = None if weak else self._carried_fund(state.frame.fund)
+            state.frame = Frame(fund=carried, indicator=state.frame.indicator)
             weak = section.weak or any(a.kind == "policy" for a in s_anchors)
             sentence_funds = [a for a in s_anchors if a.kind == "fund"]
-            # within a sentence, year/region/basis carry over; indicator and fund carry across sentences
-            state.frame = Frame(indicator=state.frame.indicator)
             for c_start, c_end in split_spans(norm, s_start, s_end, CLAUSE_END):
                 c_anchors = [a for a in s_anchors if c_start <= a.start < c_end]
                 c_quants = [q for q in quantities if c_start <= q.start < c_end]
@@ -171,6 +190,14 @@ class TextExtractor:
                     c_anchors = [a for a in c_anchors if a.kind != "basis" and (short or a.kind != "year")]
                 self._carry(state, [a for a in c_anchors if not _in_parens(norm, c_start, a.start)], section)
         return facts
+
+    def _carried_fund(self, fund: str | None) -> str | None:
+        """The fund a new sentence inherits from the one before: a scheme's own fund carries on
+        ("职工医保基金收入…。支出…"), a component (统筹基金) or both schemes together do not."""
+        concept = self.vocab.funds.get(fund or "")
+        if concept is None or concept.broader or fund == "all_basic":
+            return None
+        return fund
 
     def _carry(self, state: _State, c_anchors: list[Anchor], section: Frame) -> None:
         """What a clause states stays in force for the clauses after it."""
@@ -271,11 +298,17 @@ class TextExtractor:
             fund = self.main_fund  # a budget line cannot have, e.g., months of cover
         region = self._region(before, state, section, enum)
         year = self._year(before, prev_q, state, statistic)
+        label = next((a.mention.surface for a in reversed(before) if a.kind == "indicator" and a.value == indicator
+                      and a.mention is not None), "")
+        if statistic == "level" and label in self.opening_labels and year is not None:
+            year -= 1  # "期初结余", "上年结余": the previous year's closing stock
         basis = self._basis(before, prev_q, state, section, concept)
         if region is None or year is None:
             return None
         value_q = q
-        if statistic == "change" and NEGATIVE_RE.search(window) and q.value > 0:
+        if statistic == "level" and label in self.negative_labels and q.value > 0:
+            value_q = Quantity(q.start, q.end, -q.number, -q.value, q.unit, q.in_range, q.in_formula)  # 赤字
+        if statistic in ("change", "growth_rate") and NEGATIVE_RE.search(window) and q.value > 0:
             value_q = Quantity(q.start, q.end, -q.number, -q.value, q.unit, q.in_range, q.in_formula)
         quote_start, quote_end = _quote_span(norm, c_start, c_end, q, [] if enum else c_quants)
         return TextFact(value_q, region, year, fund, indicator, basis, statistic, quote_start, quote_end)
