@@ -70,6 +70,7 @@ class TextFact:
 class _State:
     frame: Frame = field(default_factory=Frame)
     last_indicator: str | None = None
+    sentence_start: int = 0
 
 
 class TextExtractor:
@@ -170,6 +171,7 @@ class TextExtractor:
             # (not the fund of a sentence about a policy: the next one is about that policy too)
             carried = None if weak else self._carried_fund(state.frame.fund)
             state.frame = Frame(fund=carried, indicator=state.frame.indicator)
+            state.sentence_start = s_start
             weak = section.weak or any(a.kind == "policy" for a in s_anchors)
             sentence_funds = [a for a in s_anchors if a.kind == "fund"]
             for c_start, c_end in split_spans(norm, s_start, s_end, CLAUSE_END):
@@ -205,6 +207,9 @@ class TextExtractor:
         for a in c_anchors:
             if a.kind == "indicator" and not a.blocked:
                 concept = self.vocab.indicators[a.value]
+                if frame.indicator and a.mention.surface in self.generic_labels and any(
+                        label.endswith(a.mention.surface) for label in self.vocab.indicators[frame.indicator].labels_zh):
+                    continue  # "累计结余…(其中:统筹基金结余…)": still the cumulative balance
                 if concept.rate_of is None and a.value != "budget_execution_rate":
                     frame = Frame(frame.region, frame.year, frame.fund, a.value, frame.basis, frame.weak)
                 state.last_indicator = a.value
@@ -341,6 +346,10 @@ class TextExtractor:
         chosen = inds[-1] if inds else None
         if chosen is not None and chosen.blocked:
             return None
+        if chosen is not None and self._is_component(norm, q, state) and chosen.mention.surface in self.generic_labels \
+                and state.frame.indicator and chosen.value != state.frame.indicator and any(
+                    label.endswith(chosen.mention.surface) for label in self.vocab.indicators[state.frame.indicator].labels_zh):
+            return state.frame.indicator  # "累计结余X(其中:统筹基金结余Y)": the parts of a cumulative balance
         if chosen is not None:
             concept = self.vocab.indicators[chosen.value]
             if chosen.value == "budget_execution_rate" and concept.rate_of is None:
@@ -352,6 +361,12 @@ class TextExtractor:
         fund = state.frame.fund or section.fund or self.default_fund
         concept = self.vocab.funds.get(fund or "")
         return concept.default_indicator if concept else None
+
+    @staticmethod
+    def _is_component(norm: str, q: Quantity, state: _State) -> bool:
+        """The figure is listed as a part of the one before it: after 其中, or in parentheses."""
+        before = norm[state.sentence_start:q.start]
+        return "其中" in before or _in_parens(norm, state.sentence_start, q.start)
 
     def _previous_indicator(self, before: list[Anchor], rate: Anchor, state: _State) -> str | None:
         """The indicator an unqualified 预算执行率 refers to: the last one named before it."""
