@@ -22,6 +22,7 @@ HEADING_PATTERNS: tuple[tuple[int, re.Pattern[str]], ...] = (
     (3, re.compile(r"^\d{1,2}(?:[.、．](?!\d)|\s)")),
     (4, re.compile(r"^\(\d{1,2}\)")),
 )
+FIGURE_RE = re.compile(r"\d\s*(?:[万亿億萬]|元|人|%|个月|家|户|次)")  # a number with its unit
 BOOKMARK_RE = re.compile(r"\[bookmark: [^\]]*\]")
 YEAR_TOKEN_RE = re.compile(r"^(19|20)\d\d$")
 NUMERIC_TOKEN_RE = re.compile(r"^-?\d[\d,]*(?:\.\d+)?(?:[eE]-?\d+)?%?$")
@@ -85,7 +86,8 @@ def split_spans(text: str, start: int, end: int, stops: str) -> list[tuple[int, 
     """The non-empty stretches of text[start:end] between any of the ``stops`` characters."""
     out, pos = [], start
     for i in range(start, end):
-        if text[i] in stops:
+        if text[i] in stops and not (text[i] in ",." and 0 < i < len(text) - 1
+                                     and text[i - 1].isdigit() and text[i + 1].isdigit()):  # 299,665.73
             if i > pos:
                 out.append((pos, i))
             pos = i + 1
@@ -170,6 +172,11 @@ def segment(text: str) -> Document:
                 body_start += 1
             stop = re.search(r"[。:]|\s{2,}", text[body_start:span.end])
             head_end = body_start + stop.start() if stop else span.end
+            if FIGURE_RE.search(text[body_start:span.end]):
+                # "1、基本医疗保险费收入15192.82万元;": a numbered item stating figures, not a heading
+                doc.paragraphs.append(Paragraph(body_start, span.end, list(stack)))
+                i += 1
+                continue
             heading = Heading(lvl, body_start, head_end)
             while stack and stack[-1].level >= lvl:
                 stack.pop()

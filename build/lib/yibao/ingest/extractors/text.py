@@ -27,6 +27,7 @@ LIST_SEPARATORS_RE = re.compile(r"^(?:[、,，和及与以及\s]|\([^()]*\))+$")
 CHANGE_RE = re.compile(r"增加|减少|增长|下降|降低|提高|上升|增幅|降幅|增速|减幅|上涨|回落|减|增")
 NEGATIVE_RE = re.compile(r"减少|下降|降低|降幅|减幅|回落|减")
 TO_LEVEL_RE = re.compile(r"(?:增加|增长|提高|上升|下降|降低|减少|上涨)(?:到|至)")
+SUBJECT_WORDS_RE = re.compile(r"截至|截止|年度|季度|度|上半年|下半年|月份|月|日|底|末|本期|当期|期末|累计|共|全部|全体|所有")
 INCLUDED_RE = re.compile(r"[(（]\s*(?:含|包含|包括)\s*$")
 SHARE_RE = re.compile(r"占|比重|占比|所占比例")
 COMPARISON_RE = re.compile(r"低于|高于|超过|不足|不到|少于|多于|大于|小于|不低于|不高于|未达到|达不到")
@@ -70,6 +71,8 @@ class TextFact:
 class _State:
     frame: Frame = field(default_factory=Frame)
     last_indicator: str | None = None
+    indicator_label: str = ""  # the label (as matched) of frame.indicator
+    sentence_start: int = 0
 
 
 class TextExtractor:
@@ -170,6 +173,7 @@ class TextExtractor:
             # (not the fund of a sentence about a policy: the next one is about that policy too)
             carried = None if weak else self._carried_fund(state.frame.fund)
             state.frame = Frame(fund=carried, indicator=state.frame.indicator)
+            state.sentence_start = s_start
             weak = section.weak or any(a.kind == "policy" for a in s_anchors)
             sentence_funds = [a for a in s_anchors if a.kind == "fund"]
             for c_start, c_end in split_spans(norm, s_start, s_end, CLAUSE_END):
@@ -205,8 +209,12 @@ class TextExtractor:
         for a in c_anchors:
             if a.kind == "indicator" and not a.blocked:
                 concept = self.vocab.indicators[a.value]
+                if frame.indicator and a.mention.surface in self.generic_labels and any(
+                        label.endswith(a.mention.surface) for label in self.vocab.indicators[frame.indicator].labels_zh):
+                    continue  # "累计结余…(其中:统筹基金结余…)": still the cumulative balance
                 if concept.rate_of is None and a.value != "budget_execution_rate":
                     frame = Frame(frame.region, frame.year, frame.fund, a.value, frame.basis, frame.weak)
+                    state.indicator_label = a.mention.surface
                 state.last_indicator = a.value
             elif a.kind == "indicator" and a.blocked:
                 frame = Frame(frame.region, frame.year, frame.fund, None, frame.basis, frame.weak)
@@ -281,6 +289,7 @@ class TextExtractor:
         indicator = self._indicator(norm, q, before, window, statistic, state, section, after)
         if indicator is None:
             return None
+        indicator = self._by_unit(indicator, before, q, statistic)
         concept = self.vocab.indicators[indicator]
         unit = "percent" if statistic in ("growth_rate", "share") else concept.unit
         if q.unit == "percentage_point":
@@ -299,8 +308,11 @@ class TextExtractor:
         region = self._region(before, state, section, enum)
         year = self._year(before, prev_q, state, statistic)
         label = next((a.mention.surface for a in reversed(before) if a.kind == "indicator" and a.value == indicator
-                      and a.mention is not None), "")
-        if statistic == "level" and label in self.opening_labels and year is not None:
+                      and a.mention is not None), state.indicator_label if indicator == state.frame.indicator else "")
+        if concept.unit == "person" and statistic == "level" and not self._known_subject(norm, c_start, before, c_quants):
+            return None  # "60岁以上(老年人)参加…591732人": a sub-population the vocabulary cannot name
+        shifted = any(a.kind == "relyear" and a.start >= prev_q for a in before)  # 年初累计结余: already done
+        if statistic == "level" and label in self.opening_labels and year is not None and not shifted:
             year -= 1  # "期初结余", "上年结余": the previous year's closing stock
         basis = self._basis(before, prev_q, state, section, concept)
         if region is None or year is None:
@@ -311,7 +323,17 @@ class TextExtractor:
         if statistic in ("change", "growth_rate") and NEGATIVE_RE.search(window) and q.value > 0:
             value_q = Quantity(q.start, q.end, -q.number, -q.value, q.unit, q.in_range, q.in_formula)
         quote_start, quote_end = _quote_span(norm, c_start, c_end, q, [] if enum else c_quants)
+        quote_start, quote_end = min(quote_start, q.start), max(quote_end, q.end)
         return TextFact(value_q, region, year, fund, indicator, basis, statistic, quote_start, quote_end)
+
+    def _by_unit(self, indicator: str, before: list[Anchor], q: Quantity, statistic: str) -> str:
+        """Among the indicators that share the chosen label (财政补助: a per-person standard or an
+        income line), the one whose unit is the figure's."""
+        label = next((a for a in reversed(before) if a.kind == "indicator" and a.value == indicator), None)
+        if label is None or label.mention is None or len(label.mention.ids) < 2 or statistic != "level":
+            return indicator
+        fitting = [i for i in label.mention.ids if self.vocab.indicators[i].unit == q.unit]
+        return fitting[0] if fitting and indicator not in fitting else indicator
 
     def _is_rate(self, indicator: str) -> bool:
         concept = self.vocab.indicators[indicator]
@@ -341,6 +363,10 @@ class TextExtractor:
         chosen = inds[-1] if inds else None
         if chosen is not None and chosen.blocked:
             return None
+        if chosen is not None and self._is_component(norm, q, state) and chosen.mention.surface in self.generic_labels \
+                and state.frame.indicator and chosen.value != state.frame.indicator and any(
+                    label.endswith(chosen.mention.surface) for label in self.vocab.indicators[state.frame.indicator].labels_zh):
+            return state.frame.indicator  # "累计结余X(其中:统筹基金结余Y)": the parts of a cumulative balance
         if chosen is not None:
             concept = self.vocab.indicators[chosen.value]
             if chosen.value == "budget_execution_rate" and concept.rate_of is None:
@@ -352,6 +378,21 @@ class TextExtractor:
         fund = state.frame.fund or section.fund or self.default_fund
         concept = self.vocab.funds.get(fund or "")
         return concept.default_indicator if concept else None
+
+    def _known_subject(self, norm: str, c_start: int, before: list[Anchor], c_quants: list[Quantity]) -> bool:
+        """Nothing but known labels, dates and connectives before the figure's indicator label."""
+        label = next((a for a in reversed(before) if a.kind == "indicator"), None)
+        if label is None:
+            return True
+        rest = _unlabelled(norm, c_start, label.start, [a for a in before if a.end <= label.start],
+                           [x for x in c_quants if x.end <= label.start])
+        return not re.search(r"[\u4e00-\u9fff]", SUBJECT_WORDS_RE.sub("", GAP_WORDS_RE.sub("", rest)))
+
+    @staticmethod
+    def _is_component(norm: str, q: Quantity, state: _State) -> bool:
+        """The figure is listed as a part of the one before it: after 其中, or in parentheses."""
+        before = norm[state.sentence_start:q.start]
+        return "其中" in before or _in_parens(norm, state.sentence_start, q.start)
 
     def _previous_indicator(self, before: list[Anchor], rate: Anchor, state: _State) -> str | None:
         """The indicator an unqualified 预算执行率 refers to: the last one named before it."""
