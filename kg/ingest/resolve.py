@@ -15,6 +15,7 @@ YEAR_RE = re.compile(r"(?<![\d.])((?:19|20)\d\d)(?=\s*年|\s*[^\d年.%万亿元�
 DEICTIC_RE = re.compile(r"全市|我市|本市|市级|全州|我州|本州|全县|我县|本县|全区|我区|全省|我省|本省|全国")
 RELATIVE_YEAR_RE = re.compile(r"上一?年度?|去年|上年同期|去年同期|年初(?=累计|余额|结余|滚存)")
 ITEM_RE = re.compile(r"(?:资金|经费)$|专项")  # a budget line item ("…提升补助资金"), not "资金投入情况"
+OWN_PART = ""  # fund_in_context: another fund's own component, which has no code
 LEVEL_RANK = {"country": 0, "province": 1, "prefecture": 2, "county": 3, "pooling_area": 4}
 
 
@@ -133,7 +134,7 @@ class Resolver:
         if context_top == "all_basic":  # both schemes together have no 统筹基金 or 个人账户 of their own
             return mentioned
         if context_top != concept.broader and not self.vocab.funds[context_top].broader:
-            return context_top
+            return OWN_PART  # e.g. the resident fund's own 统筹基金: a part the code lists have no id for
         return mentioned
 
 

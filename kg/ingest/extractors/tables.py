@@ -210,7 +210,7 @@ class TableExtractor:
         else:
             fund = frame.fund or self.default_fund
         year = int(value) if kind == "year" else (frame.year or self.r.year)
-        if fund is None or region is None or year is None:
+        if not fund or region is None or year is None:
             return None
         basis = col.basis or concept.default_basis or frame.basis or "actual"
         return TableFact(cell, region, year, fund, col.indicator, basis, col.statistic, number, factor, unit)

@@ -28,6 +28,7 @@ CHANGE_RE = re.compile(r"增加|减少|增长|下降|降低|提高|上升|增幅
 NEGATIVE_RE = re.compile(r"减少|下降|降低|降幅|减幅|回落|减")
 TO_LEVEL_RE = re.compile(r"(?:增加|增长|提高|上升|下降|降低|减少|上涨)(?:到|至)")
 SUBJECT_WORDS_RE = re.compile(r"截至|截止|年度|季度|度|上半年|下半年|月份|月|日|底|末|本期|当期|期末|累计|共|全部|全体|所有")
+STOCK_INDICATORS = ("cumulative_balance",)  # its parts are written with the bare flow word (统筹基金结余)
 INCLUDED_RE = re.compile(r"[(（]\s*(?:含|包含|包括)\s*$")
 SHARE_RE = re.compile(r"占|比重|占比|所占比例")
 COMPARISON_RE = re.compile(r"低于|高于|超过|不足|不到|少于|多于|大于|小于|不低于|不高于|未达到|达不到")
@@ -130,7 +131,7 @@ class TextExtractor:
             # "补助收入": a bare 收入/支出 qualified by words we do not know is some other item
             prev = norm[a.start - 1] if a.start > start else ""
             if "\u4e00" <= prev <= "\u9fff" and a.start not in ends and \
-                    not re.search(r"(?:总|年|度|的|及|和|与|等|其|中|实际|全年|平均|人均)$", norm[max(start, a.start - 2):a.start]):
+                    not re.search(r"(?:总|年|度|月|期|的|及|和|与|等|其|中|实际|全年|平均|人均)$", norm[max(start, a.start - 2):a.start]):
                 a.blocked = True
         # a region, policy or basis word inside a fund or indicator label is part of that label, and so
         # is a fund word inside an indicator label ("基本医疗保险费收入" is premium income, of any fund)
@@ -163,16 +164,21 @@ class TextExtractor:
                                q.in_formula) for q in quantities]
         years = [(a.start, a.end) for a in anchors if a.kind == "year"]
         quantities = [q for q in quantities if not any(s <= q.start < e for s, e in years)]
+        quantities = _bare_money(norm, quantities)
         anchors = [a for a in anchors if not any(q.start <= a.start < q.end for q in quantities)]
         facts: list[TextFact] = []
         state = _State()
         weak = False
+        head_fund: str | None = None
         for s_start, s_end in split_spans(norm, start, end, SENTENCE_END):
             s_anchors = [a for a in anchors if s_start <= a.start < s_end]
             # within a sentence, year/region/basis carry over; indicator and fund carry across sentences
-            # (not the fund of a sentence about a policy: the next one is about that policy too)
-            carried = None if weak else self._carried_fund(state.frame.fund)
+            # (not the fund of a sentence about a policy: the next one is about that policy too; not the
+            # fund of a part listed after 其中: the next sentence is about the whole again)
+            carried = None if weak else self._carried_fund(head_fund)
             state.frame = Frame(fund=carried, indicator=state.frame.indicator)
+            parts_at = norm.find("其中", s_start, s_end)
+            head_fund = carried
             state.sentence_start = s_start
             weak = section.weak or any(a.kind == "policy" for a in s_anchors)
             sentence_funds = [a for a in s_anchors if a.kind == "fund"]
@@ -192,7 +198,9 @@ class TextExtractor:
                     # from such a clause or from a bare date ("截至2021年底")
                     short = len(norm[c_start:c_end].strip()) <= 12
                     c_anchors = [a for a in c_anchors if a.kind != "basis" and (short or a.kind != "year")]
-                self._carry(state, [a for a in c_anchors if not _in_parens(norm, c_start, a.start)], section)
+                self._carry(state, [a for a in c_anchors if not _in_parens(norm, s_start, a.start)], section)
+                if parts_at < 0 or c_start < parts_at:
+                    head_fund = state.frame.fund
         return facts
 
     def _carried_fund(self, fund: str | None) -> str | None:
@@ -209,7 +217,7 @@ class TextExtractor:
         for a in c_anchors:
             if a.kind == "indicator" and not a.blocked:
                 concept = self.vocab.indicators[a.value]
-                if frame.indicator and a.mention.surface in self.generic_labels and any(
+                if frame.indicator in STOCK_INDICATORS and a.mention.surface in self.generic_labels and any(
                         label.endswith(a.mention.surface) for label in self.vocab.indicators[frame.indicator].labels_zh):
                     continue  # "累计结余…(其中:统筹基金结余…)": still the cumulative balance
                 if concept.rate_of is None and a.value != "budget_execution_rate":
@@ -364,7 +372,7 @@ class TextExtractor:
         if chosen is not None and chosen.blocked:
             return None
         if chosen is not None and self._is_component(norm, q, state) and chosen.mention.surface in self.generic_labels \
-                and state.frame.indicator and chosen.value != state.frame.indicator and any(
+                and state.frame.indicator in STOCK_INDICATORS and chosen.value != state.frame.indicator and any(
                     label.endswith(chosen.mention.surface) for label in self.vocab.indicators[state.frame.indicator].labels_zh):
             return state.frame.indicator  # "累计结余X(其中:统筹基金结余Y)": the parts of a cumulative balance
         if chosen is not None:
@@ -441,6 +449,23 @@ class TextExtractor:
         if bases:
             return bases[-1]
         return state.frame.basis or concept.default_basis or section.basis or "actual"
+
+
+def _bare_money(norm: str, quantities: list[Quantity]) -> list[Quantity]:
+    """A number written without its unit ("收入128254786.99。") among money figures that all use one
+    unit (元, 万元 …) takes that unit: the writer dropped it, not the meaning."""
+    factors = {q.value / q.number for q in quantities if q.unit == "yuan" and q.number}
+    if len(factors) != 1:
+        return quantities
+    factor = factors.pop()
+    out = []
+    for q in quantities:
+        text = norm[q.start:q.end]
+        if q.unit is None and not q.in_range and not q.in_formula and ("." in text or q.number >= 10000) \
+                and not re.match(r"\s*[\d\u4e00-\u9fff%/]", norm[q.end:q.end + 1]):
+            q = Quantity(q.start, q.end, q.number, q.number * factor, "yuan", q.in_range, q.in_formula)
+        out.append(q)
+    return out
 
 
 def _generic_labels(vocab) -> set[str]:
