@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import os
+import shutil
 import site
 import subprocess
 import sys
@@ -123,8 +124,11 @@ def installed(tmp_path_factory):
     """A wheel built from the source tree, installed into a fresh venv whose only other packages are
     this environment's dependencies (a path entry, so the editable install of yibao is not seen)."""
     work = tmp_path_factory.mktemp("wheel")
+    source = work / "source"  # a clean copy: no build/ left over from an earlier build can leak in
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".yibao", "out", ".pytest_cache", ".ruff_cache"))
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w",
-                    str(work / "dist"), str(ROOT)], check=True, capture_output=True)
+                    str(work / "dist"), str(source)], check=True, capture_output=True)
     wheel = next((work / "dist").glob("yibao_kg-*.whl"))
     venv = work / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)

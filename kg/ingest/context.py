@@ -58,13 +58,14 @@ class ReportContext:
 
     def observation(self, *, region: str, year: int, fund: str, indicator: str, basis: str, statistic: str,
                     value: Decimal, unit: str, start: int, end: int, quote_start: int, quote_end: int,
-                    policy: str | None = None, qualifier: str | None = None) -> Observation:
+                    policy: str | None = None, qualifier: str | None = None,
+                    approximation: str = "exact") -> Observation:
         """An observation whose surface is ``original[start:end]`` and quote ``original[quote_start:quote_end]``."""
         meta = self.meta
         period = meta.period if meta.period and year == meta.year else str(year)
         return Observation(self.report_id, region, year, period, fund, indicator, basis, statistic, value, unit,
                            self.original[start:end], self.original[quote_start:quote_end], quote_start,
-                           quote_end, policy, qualifier)
+                           quote_end, policy, qualifier, approximation)
 
 
 class Extractor(Protocol):

@@ -13,7 +13,13 @@ from decimal import Decimal
 
 # Surface unit → (base unit id, factor). Longest surface first when matching.
 SURFACE_UNITS: dict[str, tuple[str, int]] = {
+    "万亿元": ("yuan", 10**12),
+    "万亿": ("yuan", 10**12),
     "亿元": ("yuan", 10**8),
+    "亿人次": ("person_time", 10**8),
+    "亿人": ("person", 10**8),
+    "亿": ("yuan", 10**8),  # a bare 亿/万 after a figure is money (4500多万 persons are written 万人)
+    "万": ("yuan", 10**4),
     "万元": ("yuan", 10**4),
     "千元": ("yuan", 10**3),
     "元": ("yuan", 1),
@@ -45,8 +51,14 @@ SURFACE_UNITS: dict[str, tuple[str, int]] = {
 _UNIT_RE = "|".join(re.escape(u) for u in sorted(SURFACE_UNITS, key=len, reverse=True))
 NUMBER_RE = re.compile(
     r"(?P<sign>-)?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d,])|\d+(?:\.\d+)?(?:[eE]-?\d+)?)"
-    rf"(?P<space>[ \u00a0]*)(?P<unit>{_UNIT_RE})?"
+    rf"(?P<approx>多|余)?(?P<space>[ \u00a0]*)(?P<unit>{_UNIT_RE})?"
 )
+# Words that make a stated figure approximate or a bound (the number is kept as the value).
+APPROX_BEFORE: tuple[tuple[str, str], ...] = (
+    ("大约", "approximate"), ("约为", "approximate"), ("约", "approximate"), ("将近", "approximate"),
+    ("接近", "approximate"), ("近", "approximate"), ("超", "at_least"), ("逾", "at_least"),
+)
+APPROX_AFTER: tuple[tuple[str, str], ...] = (("左右", "approximate"), ("上下", "approximate"))
 # A bare 月 after a number counts as months only in forms like "=5.24月" / "为5月".
 BARE_MONTH_RE = re.compile(r"[ ]*月(?![底末初中份日起])")
 RANGE_JOINERS = "-~～—至到"
@@ -63,6 +75,7 @@ class Quantity:
     unit: str | None  # base unit id, "percentage_point", "unsupported" or None (bare number)
     in_range: bool = False  # part of "3-9个月", "2017-2022年"
     in_formula: bool = False  # operand of "49.33/12=4.11"
+    approximation: str = "exact"  # exact | approximate (约, 多, 左右) | at_least (超, 逾)
 
 
 def plain(value: Decimal) -> str:
@@ -113,5 +126,17 @@ def find_quantities(text: str) -> list[Quantity]:
             after_char in RANGE_JOINERS and end + 1 < len(text) and text[end + 1].isdigit()
         )
         in_formula = after_char in "/=+*×÷" or before_char in "/+*×÷"
-        found.append(Quantity(start, end, number, value, unit, in_range, in_formula))
+        found.append(Quantity(start, end, number, value, unit, in_range, in_formula,
+                              _approximation(text, start, end, bool(m.group("approx")))))
     return found
+
+
+def _approximation(text: str, start: int, end: int, more: bool) -> str:
+    """How exactly the figure is stated: 约/近/左右/多/余 → approximate, 超/逾 → at least."""
+    for word, kind in APPROX_AFTER:
+        if text.startswith(word, end):
+            return kind
+    for word, kind in APPROX_BEFORE:
+        if text.endswith(word, 0, start):
+            return kind
+    return "approximate" if more else "exact"

@@ -97,8 +97,9 @@ class FindingExtractor:
                 start, end = para.start + m.start(), para.start + m.end()
                 sentence = norm[start:end]
                 inspected = list(INSPECTED_RE.finditer(sentence))
-                recovered = [q for q in find_quantities(sentence) if q.unit == "yuan" and
-                             RECOVERED_RE.search(sentence[max(0, q.start - 16):q.start])]
+                # an outcome stated as "9000多万元" is a headline, not an audited figure
+                recovered = [q for q in find_quantities(sentence) if q.unit == "yuan" and q.approximation == "exact"
+                             and RECOVERED_RE.search(sentence[max(0, q.start - 16):q.start])]
                 if not inspected and not recovered:
                     continue
                 ident = f"measure-{len(measures) + 1}"

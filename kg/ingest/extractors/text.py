@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from yibao.ingest.context import ReportContext
 from yibao.ingest.lexicon import Mention
@@ -160,8 +160,7 @@ class TextExtractor:
     def _paragraph(self, norm: str, start: int, end: int, section: Frame) -> list[TextFact]:
         anchors = self.anchors(norm, start, end)
         quantities = [q for q in find_quantities(norm[start:end])]
-        quantities = [Quantity(q.start + start, q.end + start, q.number, q.value, q.unit, q.in_range,
-                               q.in_formula) for q in quantities]
+        quantities = [replace(q, start=q.start + start, end=q.end + start) for q in quantities]
         years = [(a.start, a.end) for a in anchors if a.kind == "year"]
         quantities = [q for q in quantities if not any(s <= q.start < e for s, e in years)]
         quantities = _bare_money(norm, quantities)
@@ -327,9 +326,9 @@ class TextExtractor:
             return None
         value_q = q
         if statistic == "level" and label in self.negative_labels and q.value > 0:
-            value_q = Quantity(q.start, q.end, -q.number, -q.value, q.unit, q.in_range, q.in_formula)  # 赤字
+            value_q = replace(q, number=-q.number, value=-q.value)  # 赤字
         if statistic in ("change", "growth_rate") and NEGATIVE_RE.search(window) and q.value > 0:
-            value_q = Quantity(q.start, q.end, -q.number, -q.value, q.unit, q.in_range, q.in_formula)
+            value_q = replace(q, number=-q.number, value=-q.value)
         quote_start, quote_end = _quote_span(norm, c_start, c_end, q, [] if enum else c_quants)
         quote_start, quote_end = min(quote_start, q.start), max(quote_end, q.end)
         return TextFact(value_q, region, year, fund, indicator, basis, statistic, quote_start, quote_end)
@@ -463,7 +462,7 @@ def _bare_money(norm: str, quantities: list[Quantity]) -> list[Quantity]:
         text = norm[q.start:q.end]
         if q.unit is None and not q.in_range and not q.in_formula and ("." in text or q.number >= 10000) \
                 and not re.match(r"\s*[\d\u4e00-\u9fff%/]", norm[q.end:q.end + 1]):
-            q = Quantity(q.start, q.end, q.number, q.number * factor, "yuan", q.in_range, q.in_formula)
+            q = replace(q, value=q.number * factor, unit="yuan")
         out.append(q)
     return out
 
@@ -517,4 +516,5 @@ class TextFacts:
             q = f.quantity
             yield ctx.observation(region=f.region, year=f.year, fund=f.fund, indicator=f.indicator, basis=f.basis,
                                   statistic=f.statistic, value=q.value, unit=ctx.unit_of(f.indicator, f.statistic),
-                                  start=q.start, end=q.end, quote_start=f.quote_start, quote_end=f.quote_end)
+                                  start=q.start, end=q.end, quote_start=f.quote_start, quote_end=f.quote_end,
+                                  approximation=q.approximation)

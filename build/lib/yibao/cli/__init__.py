@@ -1,1 +1,0 @@
-"""Command-line interface of Yibao KG (the `yibao` console script, see yibao.cli.main)."""

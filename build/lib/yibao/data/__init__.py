@@ -1,1 +1,0 @@
-"""Package data: the sample reports (reports/*.txt)."""

@@ -1,1 +1,0 @@
-"""Package data: the ontology, SKOS code lists and SHACL shapes (Turtle)."""

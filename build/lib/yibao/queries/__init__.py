@@ -1,1 +1,0 @@
-"""Package data: the canned SPARQL queries (.rq)."""
