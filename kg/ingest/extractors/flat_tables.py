@@ -147,6 +147,8 @@ class FlatTableReader:
                 unit_cell, figure = source.cells[1], source.cells[2]
                 row.values = [(2, figure, Cell(unit_cell.start, figure.end, unit_cell.text + figure.text))]
             if row.label is not None:
+                unit = UNIT_IN_PARENS_RE.search(row.label.text)  # "基金收入(亿元) | 12.5"
+                row.unit = row.unit or (unit.group(1) if unit else None)
                 rows.append(row)
         return rows, headers
 
@@ -198,7 +200,7 @@ class FlatTableReader:
         frame = ctx.base.merged(self.r.section_frame(self.norm, self.table.headings))
         frame = frame.merged(self.r.heading_frame(caption))
         table_unit = self._table_unit(caption, rows, headers)
-        title_fund = self._title_fund(caption, rows)
+        title_fund = self._title_fund(" ".join([caption] + [h.cells[0].text for h, _ in headers if h.cells]), rows)
         header_of = self._header_for(headers)
         section_fund: str | None = None
         emitted: set[tuple] = set()  # a key stated twice in a section: the later row is a part of the first
@@ -257,6 +259,9 @@ class FlatTableReader:
             return fund
         if self._is_common_part(row, rows):
             return "all_basic"
+        if self._names_only_a_fund(row.label) and \
+                any(self.funds(r.label) for r in rows if r is not row and r.group is row.group and r.values):
+            return None  # its neighbours are funds: a row naming none is some total we cannot tell
         return section_fund or (group_funds[0] if group_funds else None) or title_fund or frame.fund or \
             self.ctx.fund
 
@@ -288,8 +293,10 @@ class FlatTableReader:
         fund = self._fund(row, rows, title_fund, section_fund, frame)
         row_basis = self.basis_of(self.norm[row.label.start:row.label.end])
         seen: set[tuple] = set()
+        shift = len(columns) - len(row.source.cells) if len(columns) > len(row.source.cells) else 0
         for j, cell, surface in row.values:
-            col = columns[j] if j < len(columns) else Column()
+            # a row shorter than the header lines up with it from the right (merged cells on the left)
+            col = columns[j + shift] if j + shift < len(columns) else Column()
             if not col.level:
                 continue
             indicator = row_indicator
@@ -305,6 +312,8 @@ class FlatTableReader:
                 concept.default_basis or frame.basis or "actual"
             if is_rate and basis != "target":
                 basis = "actual"
+            if concept.default_basis == "policy":
+                basis = "policy"  # a standard (补助标准 589元/人) is set by policy, whatever the column says
             year = col.year or ((frame.year or self.r.year or 0) + (col.year_offset or 0) + offset)
             key = (indicator, basis, year)
             if key in seen or not year:
