@@ -8,6 +8,11 @@ Text conventions of the reports (converted from Word):
   lines; a cell may continue on the next line without a tab;
 - chart data sits at the end as tab-separated lines: categories (years or names)
   followed by as many values, with the series name on its own line before them.
+
+Tables that web pages flattened (see :func:`find_flat_tables`) are recognised too: ``|``-separated
+rows, one cell per line, label+unit+value glued on one line (``职工基本医疗保险万人93.57``),
+label / unit / value on three lines, and rows whose cells are separated by runs of spaces or tabs.
+Their lines are neither headings nor paragraphs, so the text extractor does not read them again.
 """
 
 from __future__ import annotations
@@ -72,6 +77,28 @@ class ChartSeries:
 
 
 @dataclass
+class FlatRow:
+    """One row of a flattened table: its cells in order (empty cells kept where the layout
+    marks them, so that a row's cells line up with the header's) and the text span it covers."""
+
+    cells: list[Cell]
+    start: int
+    end: int
+
+
+@dataclass
+class FlatTable:
+    """A table that a web page flattened into plain lines (see :func:`find_flat_tables`)."""
+
+    layout: str  # "pipe" | "glued" | "stacked" | "spaced"
+    caption: list[Span]  # lines just before the table (title, "单位:万元")
+    rows: list[FlatRow]
+    headings: list[Heading]
+    start: int
+    end: int
+
+
+@dataclass
 class Document:
     text: str
     title: Span | None = None
@@ -80,6 +107,7 @@ class Document:
     tables: list[Table] = field(default_factory=list)
     charts: list[ChartSeries] = field(default_factory=list)
     captions: list[Span] = field(default_factory=list)  # figure captions "图1 …"
+    flat_tables: list[FlatTable] = field(default_factory=list)
 
 
 def split_spans(text: str, start: int, end: int, stops: str) -> list[tuple[int, int]]:
@@ -132,6 +160,7 @@ def segment(text: str) -> Document:
     """Segment normalised report text."""
     doc = Document(text)
     lines = _lines(text)
+    flat = {first: (last, layout, rows) for first, last, layout, rows in find_flat_tables(text, lines)}
     stack: list[Heading] = []
     i = 0
     title_parts: list[Span] = []
@@ -140,6 +169,13 @@ def segment(text: str) -> Document:
         raw = text[lines[i].start:lines[i].end]
         span = _strip(text, lines[i])
         stripped = text[span.start:span.end]
+        if i in flat:
+            in_title = False
+            last, layout, rows = flat[i]
+            doc.flat_tables.append(FlatTable(layout, _caption(doc, lines, i), rows, list(stack),
+                                             lines[i].start, lines[last].end))
+            i = last + 1
+            continue
         if raw.startswith("\t"):
             in_title = False
             i = _read_table(doc, lines, i, stack)
@@ -323,3 +359,249 @@ def _series(title: str, name: Cell | None, tokens: list[Cell]) -> tuple[list[Cha
             k += 1
         name, title = None, ""
     return out, name
+
+
+# -- flattened tables ----------------------------------------------------------------------
+# The units a flattened table writes in a cell of its own or glued before a number.
+CELL_UNITS = ("万亿元", "亿元", "万元", "千元", "元", "万人次", "人次", "万人", "人", "万户", "户", "个月", "个", "%")
+_CELL_UNIT_RE = "|".join(re.escape(u) for u in CELL_UNITS)
+# A cell that is a figure: a number with an optional comparison and unit ("≥95%", "3359.62万", "589元/人").
+VALUE_CELL_RE = re.compile(
+    r"^(?P<cmp>[≥≤><]=?|大于等于|小于等于|大于|小于|不低于|不少于|不高于|不超过)?\s*"
+    r"(?P<num>[-−]?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[-−]?\d+(?:\.\d+)?)\s*"
+    rf"(?P<unit>(?:{_CELL_UNIT_RE})(?:/人(?:[./·]?[年月])?)?|万)?$"
+)
+# label + unit + number glued on one line: "职工基本医疗保险万人93.57", "基本医疗保险(含生育保险)亿元-4.16".
+GLUED_ROW_RE = re.compile(
+    rf"^(?P<label>.*?[\u4e00-\u9fff)）])(?P<unit>{_CELL_UNIT_RE})(?P<num>[-−]?\d[\d,]*(?:\.\d+)?)$"
+)
+CELL_GAP_RE = re.compile(r"\t+| {2,}")
+_CJK_RE = re.compile(r"[\u4e00-\u9fff]")
+
+
+def is_value_cell(text: str) -> bool:
+    return VALUE_CELL_RE.match(text.strip()) is not None
+
+
+def label_value(text: str) -> tuple[int, int] | None:
+    """Where the figure of a "label:figure" cell starts and ends ("年度资金总额:203")."""
+    m = re.match(r"^([^:：]*[\u4e00-\u9fff][)）]?)\s*[:：]\s*(.+?)\s*$", text)
+    if m and is_value_cell(m.group(2)):
+        return m.start(2), m.end(2)
+    return None
+
+
+def _is_label_cell(text: str) -> bool:
+    return bool(_CJK_RE.search(text)) and not is_value_cell(text) and text.strip() not in CELL_UNITS
+
+
+def _has_data_row(rows: list[FlatRow]) -> bool:
+    """Some row has a label cell and, after it, a figure."""
+    for row in rows:
+        seen_label = False
+        for cell in row.cells:
+            if _is_label_cell(cell.text) and not seen_label:
+                seen_label = True
+            elif seen_label and is_value_cell(cell.text):
+                return True
+            elif label_value(cell.text) is not None:
+                return True  # "年度资金总额:203"
+    return False
+
+
+def _split_cells(text: str, start: int, end: int, separator: re.Pattern[str]) -> list[Cell]:
+    """The cells of text[start:end] between separators; empty cells kept (they keep columns aligned)."""
+    cells: list[Cell] = []
+    pos = start
+    for m in separator.finditer(text, start, end):
+        cells.append(_cell(text, Span(pos, m.start())))
+        pos = m.end()
+    cells.append(_cell(text, Span(pos, end)))
+    return cells
+
+
+_PIPE_RE = re.compile(r"\|")
+
+
+def _pipe_line(text: str, span: Span) -> list[Cell]:
+    """A ``|``-line's cells; the empty cell before a leading ``|`` and after a trailing one dropped."""
+    cells = _split_cells(text, span.start, span.end, _PIPE_RE)
+    stripped = text[span.start:span.end].strip()
+    if stripped.startswith("|") and cells and not cells[0].text:
+        cells = cells[1:]
+    if stripped.endswith("|") and cells and not cells[-1].text:
+        cells = cells[:-1]
+    return cells
+
+
+def _pipe_block(text: str, lines: list[Span], first: int, last: int) -> list[FlatRow]:
+    """Rows of consecutive ``|``-lines: one row per line, or one cell per line where a row
+    starts at a line opening with ``|`` and ends at an empty cell."""
+    per_line = [(k, _pipe_line(text, _strip(text, lines[k]))) for k in range(first, last + 1)
+                if text[lines[k].start:lines[k].end].strip()]
+    wide = sum(1 for _, cells in per_line if sum(1 for c in cells if c.text) >= 2)
+    if wide * 2 >= len(per_line):
+        return [FlatRow(cells, lines[k].start, lines[k].end) for k, cells in per_line if any(c.text for c in cells)]
+    rows: list[FlatRow] = []
+    current: list[Cell] = []
+
+    def close() -> None:
+        if any(c.text for c in current):
+            body = [c for c in current if c.text]
+            rows.append(FlatRow(body, body[0].start, body[-1].end))
+        current.clear()
+
+    for k, cells in per_line:
+        raw = text[lines[k].start:lines[k].end].strip()
+        content = [c for c in cells if c.text]
+        if not content:
+            close()
+            continue
+        if raw.startswith("|"):
+            close()
+        current.extend(content)
+    close()
+    return rows
+
+
+def _glued_row(text: str, span: Span) -> FlatRow | None:
+    line = text[span.start:span.end]
+    m = GLUED_ROW_RE.match(line)
+    if not m or not _CJK_RE.search(m.group("label")) or re.search(r"\d", m.group("label")[-1:]):
+        return None
+    s = span.start
+    cells = [_cell(text, Span(s + m.start("label"), s + m.end("label"))),
+             Cell(s + m.start("unit"), s + m.end("unit"), m.group("unit")),
+             Cell(s + m.start("num"), s + m.end("num"), m.group("num"))]
+    return FlatRow(cells, span.start, span.end)
+
+
+def _is_group_line(line: str) -> bool:
+    """A short line without figures that heads a group of rows ("一、参保人数", "指标名称 单位 本期")."""
+    line = line.strip()
+    return 0 < len(line) <= 24 and not re.search(r"\d", line.lstrip("0123456789.、")) and \
+        not line.endswith(("。", ":", "：")) and bool(_CJK_RE.search(line))
+
+
+def find_flat_tables(text: str, lines: list[Span]) -> list[tuple[int, int, str, list[FlatRow]]]:
+    """(first line, last line, layout, rows) of every flattened table in ``text``.
+
+    A block counts as a table only when some row has a label and a figure after it, so that
+    navigation bars (``首页 | 网站地图``) and titles ending in ``|`` stay ordinary lines.
+    """
+    n = len(lines)
+    raw = [text[s.start:s.end] for s in lines]
+    stripped = [r.strip() for r in raw]
+    out: list[tuple[int, int, str, list[FlatRow]]] = []
+    i = 0
+    while i < n:
+        if raw[i].startswith("\t") or not stripped[i]:
+            i += 1
+            continue
+        # ``|``-separated cells
+        if "|" in stripped[i]:
+            j = i
+            while j + 1 < n and not raw[j + 1].startswith("\t") and (
+                    "|" in stripped[j + 1] or (not stripped[j + 1] and j + 2 < n and "|" in stripped[j + 2])):
+                j += 1
+            rows = _pipe_block(text, lines, i, j)
+            if _has_data_row(rows):
+                out.append((i, j, "pipe", rows))
+                i = j + 1
+                continue
+            i += 1
+            continue
+        # label + unit + number glued, or label / unit / value on three lines
+        for layout, reader in (("glued", _read_glued), ("stacked", _read_stacked), ("spaced", _read_spaced)):
+            found = reader(text, lines, stripped, i)
+            if found:
+                last, rows = found
+                first = i
+                # the group heading and header lines just above the first row belong to the table
+                while first > 0 and out_end(out) < first - 1 and _is_group_line(stripped[first - 1]) and \
+                        (heading_level(stripped[first - 1]) or re.search(r"指标|项目|单位|名称", stripped[first - 1])):
+                    first -= 1
+                    rows.insert(0, FlatRow([_cell(text, lines[first])], lines[first].start, lines[first].end))
+                out.append((first, last, layout, rows))
+                i = last + 1
+                break
+        else:
+            i += 1
+    return out
+
+
+def out_end(found: list[tuple[int, int, str, list[FlatRow]]]) -> int:
+    return found[-1][1] if found else -1
+
+
+def _read_glued(text: str, lines: list[Span], stripped: list[str], i: int) -> tuple[int, list[FlatRow]] | None:
+    """Two or more glued rows, with group lines and blank lines between them."""
+    if _glued_row(text, _strip(text, lines[i])) is None:
+        return None
+    rows: list[FlatRow] = []
+    pending: list[FlatRow] = []
+    last = i
+    k = i
+    while k < len(lines):
+        span = _strip(text, lines[k])
+        row = _glued_row(text, span) if stripped[k] else None
+        if row is not None:
+            rows.extend(pending)
+            pending = []
+            rows.append(row)
+            last = k
+        elif not stripped[k]:
+            pass
+        elif _is_group_line(stripped[k]):
+            pending.append(FlatRow([_cell(text, span)], span.start, span.end))
+        else:
+            break
+        k += 1
+    glued = sum(1 for r in rows if len(r.cells) == 3)
+    return (last, rows) if glued >= 2 else None
+
+
+def _read_stacked(text: str, lines: list[Span], stripped: list[str], i: int) -> tuple[int, list[FlatRow]] | None:
+    """Two or more label / unit / value line triplets (group lines between them allowed)."""
+    rows: list[FlatRow] = []
+    pending: list[FlatRow] = []
+    k, last = i, -1
+    while k < len(lines):
+        if not stripped[k]:
+            k += 1
+            continue
+        if k + 2 < len(lines) and _is_label_cell(stripped[k]) and stripped[k + 1] in CELL_UNITS and \
+                is_value_cell(stripped[k + 2]):
+            rows.extend(pending)
+            pending = []
+            cells = [_cell(text, lines[k + m]) for m in range(3)]
+            rows.append(FlatRow(cells, cells[0].start, cells[-1].end))
+            last = k + 2
+            k += 3
+        elif rows and _is_group_line(stripped[k]) and not (k + 1 < len(lines) and stripped[k + 1] in CELL_UNITS):
+            pending.append(FlatRow([_cell(text, lines[k])], lines[k].start, lines[k].end))
+            k += 1
+        else:
+            break
+    return (last, rows) if len([r for r in rows if len(r.cells) == 3]) >= 2 else None
+
+
+def _read_spaced(text: str, lines: list[Span], stripped: list[str], i: int) -> tuple[int, list[FlatRow]] | None:
+    """Two or more lines of cells separated by runs of spaces or tabs, each a label and figures."""
+    rows: list[FlatRow] = []
+    k = i
+    while k < len(lines) and stripped[k] and "|" not in stripped[k]:
+        span = _strip(text, lines[k])
+        cells = [c for c in _split_cells(text, span.start, span.end, CELL_GAP_RE) if c.text]
+        if len(cells) < 2 or len(stripped[k]) > 200:
+            break
+        if not rows and not (_is_label_cell(cells[0].text) and all(is_value_cell(c.text) for c in cells[1:])):
+            if k == i and all(not is_value_cell(c.text) for c in cells):  # a header row
+                rows.append(FlatRow(cells, span.start, span.end))
+                k += 1
+                continue
+            break
+        rows.append(FlatRow(cells, span.start, span.end))
+        k += 1
+    data = [r for r in rows if any(is_value_cell(c.text) for c in r.cells)]
+    return (k - 1, rows) if len(data) >= 2 else None

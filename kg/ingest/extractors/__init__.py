@@ -10,8 +10,10 @@ from __future__ import annotations
 from yibao.ingest.context import Extractor
 from yibao.ingest.extractors.charts import ChartFacts
 from yibao.ingest.extractors.findings import FindingFacts
+from yibao.ingest.extractors.flat_tables import FlatTableFacts
 from yibao.ingest.extractors.policies import PolicyFacts
 from yibao.ingest.extractors.tables import TableFacts
 from yibao.ingest.extractors.text import TextFacts
 
-EXTRACTORS: list[Extractor] = [TextFacts(), TableFacts(), ChartFacts(), PolicyFacts(), FindingFacts()]
+EXTRACTORS: list[Extractor] = [TextFacts(), TableFacts(), FlatTableFacts(), ChartFacts(), PolicyFacts(),
+                               FindingFacts()]
