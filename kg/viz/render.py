@@ -242,13 +242,15 @@ def render_html(h: nx.MultiDiGraph, vocab: Vocabulary, heading: str, subtitle: s
         jinja2.FileSystemLoader(str(Path(pyvis.__file__).parent / "templates")),  # vis-network's JS and CSS
     ])
     env = jinja2.Environment(loader=loader, autoescape=jinja2.select_autoescape(["html"]))
+    env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "sort_keys": True}  # Chinese as is (UTF-8)
     counts: dict[str, int] = {}
     for _, data in h.nodes(data=True):
         counts[data["kind"]] = counts.get(data["kind"], 0) + 1
+    used = {key for *_, key in h.edges(keys=True)}
     env.globals.update(
         subtitle=subtitle,
         legend=[(STYLE[k][0], STYLE[k][2], zh, en, counts.get(k, 0)) for k, (zh, en) in KINDS.items()],
-        relations=[(EDGE_COLOURS[k], zh, en) for k, (zh, en) in RELATIONS.items()],
+        relations=[(EDGE_COLOURS[k], zh, en) for k, (zh, en) in RELATIONS.items() if k in used],
         node_count=h.number_of_nodes(), edge_count=h.number_of_edges(), font=FONT,
     )
     net.templateEnv = env
