@@ -228,9 +228,11 @@ def read_graph(store: ox.Store, vocab: Vocabulary) -> nx.MultiDiGraph:
                  tconcept.label_en if tconcept else "", rid, policy_class=kind, policy_type=ptype,
                  status=set(), start=set(), scope=set())
         attrs = g.nodes[node]
+        where = vocab.region_name(g.nodes[f"report:{rid}"]["region_code"]) if f"report:{rid}" in g else ""
         for key, term in (("status", s["status"]), ("start", s["start"]), ("scope", s["scope"])):
             if term is not None:
-                attrs[key].add(local_name(term.value) if key == "status" else term.value)
+                value = local_name(term.value) if key == "status" else term.value
+                attrs[key].add(f"{value} ({where})" if where and key != "scope" else value)
         iri_node[s["p"].value] = node
         add_edge(node, f"report:{rid}", "reported_by", rid)
     for s in store.query(_POLICY_LINKS):

@@ -31,6 +31,7 @@ LEVEL_LABELS = {"country": "国家 country", "province": "省级 province", "pre
                 "county": "县级 county", "pooling_area": "统筹区 pooling area"}
 FONT = "'WenQuanYi Micro Hei', 'Noto Sans CJK SC', 'Source Han Sans SC', 'PingFang SC', 'Microsoft YaHei', sans-serif"
 MAX_FIGURE_LINES = 10
+KEY_FUNDS = ("resident", "employee", "employee_pooled", "all_basic")  # listed first in a region's figures
 TEMPLATE = "page.html"
 
 
@@ -44,8 +45,8 @@ def options() -> dict[str, Any]:
                   "smooth": {"enabled": True, "type": "continuous"}, "color": {"inherit": False},
                   "selectionWidth": 2},
         "physics": {"enabled": True, "solver": "forceAtlas2Based",
-                    "forceAtlas2Based": {"gravitationalConstant": -70, "centralGravity": 0.008,
-                                         "springLength": 110, "springConstant": 0.06, "avoidOverlap": 0.5},
+                    "forceAtlas2Based": {"gravitationalConstant": -110, "centralGravity": 0.01,
+                                         "springLength": 130, "springConstant": 0.05, "avoidOverlap": 0.8},
                     "stabilization": {"enabled": True, "iterations": 700, "updateInterval": 25, "fit": True},
                     "minVelocity": 0.75},
         "interaction": {"hover": True, "tooltipDelay": 120, "hideEdgesOnDrag": True, "keyboard": False},
@@ -167,8 +168,10 @@ def _more(count: int, command: str | None) -> list[str]:
 def _key_figures(figures: Iterable[Figure], key_only: bool) -> list[Figure]:
     """The latest level of each (fund, indicator, basis), key indicators first."""
     rank = {ind: i for i, ind in enumerate(KEY_INDICATORS)}
-    ordered = sorted(figures, key=lambda f: (rank.get(f.indicator, len(rank)), f.fund, f.basis != "actual",
-                                             -f.year, f.report, f.qualifier))
+    funds = {fund: i for i, fund in enumerate(KEY_FUNDS)}
+    ordered = sorted(figures, key=lambda f: (f.basis != "actual", rank.get(f.indicator, len(rank)),
+                                             funds.get(f.fund, len(funds)), f.fund, -f.year, f.report,
+                                             f.qualifier))
     seen: set[tuple] = set()
     out = []
     for f in ordered:
