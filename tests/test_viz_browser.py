@@ -143,10 +143,17 @@ def test_question_page_renders_the_answer_subgraph(browser, sample_store, tmp_pa
     try:
         state = page.evaluate(STATE)
         page.click("#mynetwork", position={"x": 5, "y": 5})  # a click on empty canvas does not break it
+        # a click on 青岛市 shows its figures and their source in the details panel
+        where = page.evaluate("""() => { const p = network.getPositions(["region:370200"])["region:370200"];
+                                         return network.canvasToDOM(p); }""")
+        page.click("#mynetwork", position={"x": where["x"], "y": where["y"]})
+        details = page.inner_text("#details")
         page.screenshot(path=str(_screenshot_dir() / "question.png"))
     finally:
         context.close()
     assert not errors and not blocked
+    assert "青岛市" in details and "5个月" in details and "qingdao-2019-bureau-expenditure-evaluation" in details
+    assert "隶属 → 山东省" in details  # its connections, each a link to that node
     labels = {n["label"] for n in state["nodes"]}
     assert {"青岛市", "渌口区", "攸县"} <= labels
     assert "五市联盟" not in labels
