@@ -35,14 +35,16 @@ KEY_FUNDS = ("resident", "employee", "employee_pooled", "all_basic")  # listed f
 TEMPLATE = "page.html"
 
 
-def options() -> dict[str, Any]:
-    """vis-network options: physics lays the graph out, then the page switches it off."""
+def options(nodes: int = 0, edges: int = 0) -> dict[str, Any]:
+    """vis-network options: physics lays the graph out, then the page switches it off. Big graphs skip
+    the Kamada-Kawai seeding (slow beyond ~150 nodes) and draw straight edges."""
     return {
+        "layout": {"improvedLayout": nodes <= 150, "randomSeed": 7},
         "nodes": {"font": {"size": 16, "face": FONT, "strokeWidth": 3, "strokeColor": "#ffffff"},
                   "borderWidth": 1},
         "edges": {"arrows": {"to": {"enabled": True, "scaleFactor": 0.5}},
                   "font": {"size": 11, "face": FONT, "align": "middle", "color": "#444444", "strokeWidth": 3},
-                  "smooth": {"enabled": True, "type": "continuous"}, "color": {"inherit": False},
+                  "smooth": {"enabled": edges <= 600, "type": "continuous"}, "color": {"inherit": False},
                   "selectionWidth": 2},
         "physics": {"enabled": True, "solver": "forceAtlas2Based",
                     "forceAtlas2Based": {"gravitationalConstant": -110, "centralGravity": 0.01,
@@ -237,7 +239,7 @@ def render_html(h: nx.MultiDiGraph, vocab: Vocabulary, heading: str, subtitle: s
     display_graph = to_display_graph(h, vocab)
     net = Network(height="100%", width="100%", directed=True, cdn_resources="in_line", heading=heading)
     net.from_nx(display_graph, show_edge_weights=False)
-    net.options = options()
+    net.options = options(h.number_of_nodes(), h.number_of_edges())
     import pyvis
 
     loader = jinja2.ChoiceLoader([
