@@ -19,10 +19,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    import networkx as nx
     import pandas as pd
     import pyoxigraph
     from yibao.ingest.build import BuildOutcome
     from yibao.qa.interpret import Answer
+    from yibao.viz import Filters, VizOutcome
 
 
 class KnowledgeGraph:
@@ -165,6 +167,53 @@ class KnowledgeGraph:
         from yibao.graph.policy_table import POLICY_COLUMNS
 
         return pd.DataFrame(self.policy_rows(region, type), columns=list(POLICY_COLUMNS))
+
+    # -- the browser graph --------------------------------------------------------------------------
+    def viz_filters(self, region: str | Iterable[str] | None = None, year: int | None = None,
+                    fund: str | None = None, policy: str | None = None,
+                    question: str | None = None, lang: str = "auto") -> Filters:
+        """Names resolved to codes (``UnknownCode`` with suggestions if unknown); a question answered."""
+        from yibao.viz import Filters
+
+        names = [region] if isinstance(region, str) else list(region or [])
+        filters = Filters(regions=[self.resolve("region", name) for name in names], region_names=names,
+                          year=year, fund=self.resolve("fund", fund), policy=policy, question=question)
+        if policy:
+            labels = {row["policy"] for row in self.policy_rows()}
+            if policy in labels:  # a policy or alliance by its name, e.g. 五市联盟
+                filters.policy_labels = {policy}
+            else:  # a policy type (and its narrower types), e.g. drg, 带量采购, 支付方式改革
+                from yibao.graph.policy_table import _types_under
+
+                filters.policy_types = _types_under(self.store, self.resolve("policy", policy))
+        if question:
+            filters.answer_rows = self.answer(question, lang).rows
+        return filters
+
+    def viz_graph(self, region: str | Iterable[str] | None = None, year: int | None = None,
+                  fund: str | None = None, policy: str | None = None, question: str | None = None,
+                  max_nodes: int | None = None) -> nx.MultiDiGraph:
+        """The networkx graph ``viz`` would draw (for notebooks: layouts, centrality, exports)."""
+        from yibao.viz import DEFAULT_MAX_NODES, subgraph
+
+        filters = self.viz_filters(region, year, fund, policy, question)
+        return subgraph(self.store, filters, max_nodes or DEFAULT_MAX_NODES)
+
+    def viz(self, output: str | Path = "graph.html", region: str | Iterable[str] | None = None,
+            year: int | None = None, fund: str | None = None, policy: str | None = None,
+            question: str | None = None, max_nodes: int | None = None) -> VizOutcome:
+        """Write the knowledge graph as one self-contained HTML page (pyvis; works offline).
+
+        No filter: the overview (regions in their hierarchy, funds, policies, alliances, reports).
+        ``region`` (one or several) narrows it to their neighbourhood, ``year`` / ``fund`` to the reports
+        with such figures, ``policy`` to a policy type or a named policy / alliance, ``question`` to the
+        subgraph answering a ``yibao ask`` question. Raises ``VizError`` (nothing written) on an empty
+        store, a filter that matches nothing, or more than ``max_nodes`` nodes.
+        """
+        from yibao.viz import DEFAULT_MAX_NODES, draw
+
+        filters = self.viz_filters(region, year, fund, policy, question)
+        return draw(self.store, filters, output, max_nodes or DEFAULT_MAX_NODES)
 
 
 def open(store: str | Path | None = None, *, read_only: bool = False) -> KnowledgeGraph:  # noqa: A001

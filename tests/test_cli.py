@@ -326,7 +326,8 @@ def test_export_to_a_missing_folder(built, tmp_path):
 # --- start-up cost --------------------------------------------------------------------------------
 
 def test_cli_import_stays_lean():
-    heavy = ["pyoxigraph", "rdflib", "pyshacl", "pandas", "rich", "yibao.graph.store", "yibao.ingest.pipeline"]
+    heavy = ["pyoxigraph", "rdflib", "pyshacl", "pandas", "rich", "pyvis", "networkx", "jinja2", "yibao.graph.store",
+             "yibao.ingest.pipeline", "yibao.viz"]
     code = f"import sys, yibao.cli.main; print([m for m in {heavy!r} if m in sys.modules])"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

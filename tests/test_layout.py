@@ -159,6 +159,9 @@ def test_the_wheel_builds_and_answers_outside_the_source_tree(installed):
                   "--store", "store", "--format", "json")
     assert answer.returncode == 0, answer.stderr
     assert json.loads(answer.stdout)["rows"]
+    drawn = _run(venv, outside, str(venv / "bin" / "yibao"), "viz", "--store", "store", "--out", "graph.html")
+    assert drawn.returncode == 0, drawn.stderr  # the page template ships in the wheel
+    assert "五市联盟" in (outside / "graph.html").read_text(encoding="utf-8")
     located = _run(venv, outside, str(venv / "bin" / "python"), "-c",
                    "import yibao, yibao.resources as r; print(yibao.__file__); print(r.queries_dir())")
     assert str(ROOT) not in located.stdout and "site-packages" in located.stdout, located.stdout
