@@ -82,6 +82,9 @@ def _print_summary(store: pyoxigraph.Store, outcome: BuildOutcome, console: Cons
     table.add_row("Observations", f"{observations:,} (store total {count_observations(store):,})")
     table.add_row("Triples", f"{count_triples(store):,} in the store ({outcome.ontology_triples:,} ontology)")
     table.add_row("Warnings", str(len(outcome.warnings)))
+    coverage = f" — coverage {outcome.coverage:.1%}" if outcome.coverage is not None else ""
+    table.add_row("Figures", f"{outcome.figures_mapped:,} mapped, {outcome.figures_unmapped:,} unmapped, "
+                             f"{outcome.non_facts:,} non-facts (dates, numbering…){coverage}")
     table.add_row("Skipped files", str(len(outcome.skipped)))
     if not outcome.validated:
         shacl = "[yellow]not run[/]"

@@ -15,6 +15,27 @@ EXPORT_FORMATS = ("turtle", "trig", "nquads", "jsonld")  # = yibao.graph.store.E
 TABLE_COLUMNS = ("report", "region", "year", "fund", "indicator", "basis", "statistic", "value", "quote")
 
 
+APPROXIMATION_MARK = {"approximate": "≈", "at_least": "≥", "at_most": "≤"}
+UNMAPPED_TABLE = ("report", "surface", "reason", "labels", "quote")
+
+
+def _print_unmapped(rows: list[dict]) -> None:
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    if not rows:
+        typer.secho("no unmapped figures", fg="yellow", err=True)
+        return
+    table = Table(header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
+    for column in UNMAPPED_TABLE:
+        table.add_column(column, no_wrap=True, overflow="ellipsis", max_width={"quote": 50, "report": 22}.get(column))
+    for row in rows:
+        table.add_row(*(" ".join(str(row[c]).split()) for c in UNMAPPED_TABLE))
+    Console(width=max(Console().width, 160)).print(table)
+    typer.secho(f"{len(rows)} unmapped figure(s)", err=True)
+
+
 def _print_table(rows: list[dict]) -> None:
     """A compact reading view (csv/json carry every column)."""
     from rich import box
@@ -32,18 +53,17 @@ def _print_table(rows: list[dict]) -> None:
                          overflow="ellipsis", max_width={"quote": 40, "report": 22}.get(column),
                          min_width=len(column))
     for row in rows:
-        cells = dict(row, value=display(row["value"], row["unit"]), quote=" ".join(row["quote"].split()))
+        value = APPROXIMATION_MARK.get(row.get("approximation", ""), "") + display(row["value"], row["unit"])
+        cells = dict(row, value=value, quote=" ".join(row["quote"].split()), region=row["region"] or "(not named)")
         table.add_row(*(str(cells[c]) for c in TABLE_COLUMNS))
     console.print(table)
     typer.secho(f"{len(rows)} fact(s)", err=True)
 
 
-def _write_csv(rows: list[dict]) -> None:
+def _write_csv(rows: list[dict], columns: tuple[str, ...]) -> None:
     import csv
 
-    from yibao.model import FACT_COLUMNS
-
-    writer = csv.DictWriter(sys.stdout, fieldnames=list(FACT_COLUMNS), lineterminator="\n")
+    writer = csv.DictWriter(sys.stdout, fieldnames=list(columns), lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
 
@@ -56,15 +76,28 @@ def facts(
     fund: Annotated[str | None, typer.Option("--fund", help="Fund code or name, e.g. employee or 职工医保.")] = None,
     indicator: Annotated[str | None, typer.Option("--indicator", help="Indicator code or name, e.g. income.")] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table, csv or json.")] = "table",
+    unmapped: Annotated[bool, typer.Option("--unmapped", help="List the figures that became no fact, and why.")] = False,
 ) -> None:
-    """The tidy fact table: one row per observation, with its source quote and offsets."""
+    """The tidy fact table: one row per observation, with its source quote and offsets.
+
+    With --unmapped: every number of the reports that is neither a fact nor a date, clause number or
+    document number, with its quote, the label words next to it and why it was not mapped."""
     check_choice(fmt, FACT_FORMATS, "format")
     graph = open_graph(store, read_only=True)
-    rows = call(graph.fact_rows, region=region, year=year, fund=fund, indicator=indicator)
+    if unmapped:
+        from yibao.graph.facts import UNMAPPED_COLUMNS
+
+        rows = graph.unmapped_rows()
+        columns = UNMAPPED_COLUMNS
+    else:
+        from yibao.model import FACT_COLUMNS
+
+        rows = call(graph.fact_rows, region=region, year=year, fund=fund, indicator=indicator)
+        columns = FACT_COLUMNS
     if fmt == "table":
-        _print_table(rows)
+        _print_unmapped(rows) if unmapped else _print_table(rows)
     elif fmt == "csv":
-        _write_csv(rows)
+        _write_csv(rows, columns)
     else:
         import json
 

@@ -114,6 +114,20 @@ class KnowledgeGraph:
 
         return pd.DataFrame(self.fact_rows(region, year, fund, indicator), columns=list(FACT_COLUMNS))
 
+    def unmapped_rows(self, reason: str | None = None) -> list[dict[str, Any]]:
+        """The rows of ``yibao facts --unmapped --format json``."""
+        from yibao.graph.facts import unmapped_rows
+
+        return unmapped_rows(self.store, reason)
+
+    def unmapped(self, reason: str | None = None) -> pd.DataFrame:
+        """Figures of the reports that became no observation: quote, label words and reason
+        (unknown_label, no_unit, ambiguous, unsupported, damaged)."""
+        import pandas as pd
+        from yibao.graph.facts import UNMAPPED_COLUMNS
+
+        return pd.DataFrame(self.unmapped_rows(reason), columns=list(UNMAPPED_COLUMNS))
+
     # -- questions ----------------------------------------------------------------------------------
     def answer(self, question: str, lang: str = "auto") -> Answer:
         """The full answer (template, parameters, SPARQL, rows, notes); raises ``QAError`` if it cannot."""

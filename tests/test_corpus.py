@@ -29,17 +29,17 @@ def corpus_build(tmp_path_factory):
     built = runner.invoke(app, ["build", str(CORPUS / "reports"), "--store", str(store)])
     exported = runner.invoke(app, ["facts", "--store", str(store), "--format", "csv"])
     assert exported.exit_code == 0, exported.output
-    return built, list(csv.DictReader(io.StringIO(exported.stdout)))
+    return built, list(csv.DictReader(io.StringIO(exported.stdout))), store
 
 
 def test_every_corpus_document_loads(corpus_build):
-    built, _ = corpus_build
+    built, _, _ = corpus_build
     assert built.exit_code == 0, built.output
     assert "27 of 27" in built.output
 
 
 def test_corpus_recall_and_precision(corpus_build):
-    _, rows = corpus_build
+    _, rows, _ = corpus_build
     result = score(rows, load_gold(CORPUS / "facts.csv"))
     print(f"corpus recall {result.recall:.3f} ({result.recalled}/{result.gold}); "
           f"precision {result.precision:.3f} ({result.correct}/{result.keyed})")
@@ -48,14 +48,52 @@ def test_corpus_recall_and_precision(corpus_build):
 
 
 def test_reform_summaries_yield_no_observation(corpus_build):
-    _, rows = corpus_build
+    _, rows, _ = corpus_build
     assert not [r for r in rows if r["report"] in NO_MAPPABLE_FIGURES]
 
 
 def test_every_corpus_quote_is_verbatim_at_its_offsets(corpus_build):
-    _, rows = corpus_build
+    _, rows, _ = corpus_build
     texts = {p.stem: read_text(p).original for p in (CORPUS / "reports").glob("*.txt")}
     for row in rows:
         text = texts[row["report"]]
         assert text[int(row["start"]):int(row["end"])] == row["quote"], row
         assert row["surface"] in row["quote"], row
+
+
+def test_build_prints_the_coverage_of_figures(corpus_build):
+    built, _, _ = corpus_build
+    line = next(line for line in built.output.splitlines() if line.startswith("Figures"))
+    assert "mapped" in line and "unmapped" in line and "non-facts" in line
+    assert "coverage" in built.output
+
+
+@pytest.fixture(scope="module")
+def unmapped_rows(corpus_build):
+    from yibao import KnowledgeGraph
+
+    return KnowledgeGraph(corpus_build[2], read_only=True).unmapped_rows()
+
+
+def test_unmapped_figures_are_listed_with_verbatim_quotes_and_reasons(unmapped_rows):
+    texts = {p.stem: read_text(p).original for p in (CORPUS / "reports").glob("*.txt")}
+    assert unmapped_rows
+    for row in unmapped_rows:
+        text = texts[row["report"]]
+        assert text[row["start"]:row["end"]] == row["quote"], row
+        assert row["surface"] in row["quote"]
+        assert row["reason"] in ("unknown_label", "no_unit", "ambiguous", "unsupported", "damaged")
+
+
+def test_a_figure_damaged_by_mojibake_is_unmapped_not_extracted(corpus_build, unmapped_rows):
+    _, rows, _ = corpus_build
+    damaged = [r for r in unmapped_rows if r["reason"] == "damaged"]
+    assert damaged, "the garbled bulletin has digits swallowed by mojibake"
+    spans = {(r["report"], int(r["start"])) for r in rows}
+    assert not any((d["report"], d["start"]) in spans for d in damaged)
+
+
+def test_unmapped_cli_lists_the_same_figures(corpus_build, unmapped_rows):
+    out = CliRunner().invoke(app, ["facts", "--unmapped", "--store", str(corpus_build[2]), "--format", "csv"])
+    assert out.exit_code == 0, out.output
+    assert len(list(csv.DictReader(io.StringIO(out.stdout)))) == len(unmapped_rows)

@@ -171,6 +171,39 @@ def fact_rows(
     return rows
 
 
+UNMAPPED_COLUMNS: tuple[str, ...] = ("report", "surface", "labels", "reason", "quote", "start", "end")
+
+_UNMAPPED_QUERY = f"""
+PREFIX yb: <{ns.YB}>
+PREFIX oa: <{ns.OA}>
+PREFIX prov: <{ns.PROV}>
+SELECT ?report ?surface ?labels ?reason ?quote ?start ?end WHERE {{
+  GRAPH ?g {{
+    ?figure a yb:UnmappedFigure ; yb:surface ?surface ; yb:labelWords ?labels ; yb:unmappedReason ?reason ;
+            prov:wasDerivedFrom ?report ; yb:evidence ?evidence .
+    ?evidence oa:hasSelector ?q, ?p .
+    ?q oa:exact ?quote .
+    ?p oa:start ?start ; oa:end ?end .
+  }}
+}}
+"""
+
+
+def unmapped_rows(store: ox.Store, reason: str | None = None) -> list[dict]:
+    """Every figure no observation was made of, with its quote and why (sorted by report and offset)."""
+    substitutions = {ox.Variable("reason"): ox.Literal(reason)} if reason else {}
+    rows = []
+    for s in store.query(_UNMAPPED_QUERY, substitutions=substitutions):
+        report_iri = s["report"].value
+        rows.append({
+            "report": report_iri[len(ns.REPORT):] if report_iri.startswith(ns.REPORT) else local_name(report_iri),
+            "surface": s["surface"].value, "labels": s["labels"].value, "reason": s["reason"].value,
+            "quote": s["quote"].value, "start": int(s["start"].value), "end": int(s["end"].value),
+        })
+    rows.sort(key=lambda r: (r["report"], r["start"], r["end"]))
+    return rows
+
+
 def _row_order(row: dict) -> tuple:
     return (row["report"], row["region_code"], row["year"], row["fund"], row["indicator"], row["basis"],
             row["statistic"], row["start"], row["end"], row["period"], row["quote"], row["value"])

@@ -34,6 +34,15 @@ class BuildOutcome:
     violations: list[str] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    figures_mapped: int = 0  # numbers of the loaded reports that became observations
+    figures_unmapped: int = 0  # … that were recorded as unmapped figures
+    non_facts: int = 0  # … that are dates, clause numbers, document numbers and the like
+
+    @property
+    def coverage(self) -> float | None:
+        """Mapped figures ÷ all figures (non-facts aside); None when there were none."""
+        total = self.figures_mapped + self.figures_unmapped
+        return self.figures_mapped / total if total else None
 
     @property
     def ok(self) -> bool:
@@ -103,6 +112,9 @@ def load_files(store: pyoxigraph.Store, files: list[Path], outcome: BuildOutcome
         else:
             seen[report.id] = path.name
             outcome.loaded.append((report.id, len(report.observations), triples))
+            outcome.figures_mapped += len({(o.start, o.end) for o in report.observations})
+            outcome.figures_unmapped += len(report.unmapped)
+            outcome.non_facts += report.non_facts
             outcome.warnings += [_with_id(report.id, w) for w in report.warnings]
         if on_file is not None:
             on_file(path, reason)

@@ -11,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from yibao.ingest.context import Extractor, ReportContext
+from yibao.ingest.figures import account
 from yibao.ingest.lexicon import Lexicon, default_lexicon
 from yibao.ingest.metadata import read_metadata
 from yibao.ingest.reading import read_text
@@ -61,6 +62,7 @@ def extract_report(report_id: str, path: Path, decoded: DecodedText, sha256: str
                 raise TypeError(f"extractor {extractor.name!r} yielded {type(item).__name__}")
     kept = drop_rounded_restatements(list(observations.values()))
     report.observations = sorted(kept, key=lambda o: (o.start, o.end, o.key))
+    report.unmapped, report.non_facts = account(norm, original, report.observations, lexicon)
     return report
 
 
