@@ -5,6 +5,7 @@ leftmost-longest first, so "保险费收入" wins over "收入" and "城乡居�
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -65,6 +66,24 @@ class Lexicon:
             start = end - len(key) + 1
             out.append(Mention(offset + start, offset + end + 1, scheme, ids, key, preferred))
         return out
+
+
+    def funds(self, text: str, offset: int = 0) -> list[Mention]:
+        """Fund names that can be a figure's fund: not a word inside an indicator label
+        ("基本医疗保险费收入" is premium income of any fund) and not a part the fund includes
+        ("职工基本医疗保险(含生育保险)" is the employee fund, not maternity)."""
+        inside = [(m.start, m.end) for m in self.find(text, "indicator", offset)]
+        out = []
+        for m in self.find(text, "fund", offset):
+            if any(s <= m.start and m.end <= e and (s, e) != (m.start, m.end) for s, e in inside):
+                continue
+            if INCLUDED_RE.search(text[max(0, m.start - offset - 4):m.start - offset]):
+                continue
+            out.append(m)
+        return out
+
+
+INCLUDED_RE = re.compile(r"[(（]\s*(?:含|包含|包括)\s*$")
 
 
 @lru_cache(maxsize=2)

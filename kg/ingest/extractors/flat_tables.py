@@ -95,7 +95,7 @@ class FlatTableReader:
         return PARENS_RE.sub(lambda x: " " * len(x.group()), text)
 
     def funds(self, cell: Cell) -> list[str]:
-        return [m.id for m in self.lx.find(self._core(cell), "fund")]
+        return [m.id for m in self.lx.funds(self._core(cell))]
 
     def indicator(self, cell: Cell) -> tuple[str | None, int]:
         """(indicator, year offset) a label names; an opening balance is last year's cumulative one."""
@@ -107,7 +107,7 @@ class FlatTableReader:
 
     def _names_only_a_fund(self, cell: Cell) -> bool:
         core = self._core(cell)
-        for m in self.lx.find(core, "fund"):
+        for m in self.lx.funds(core):
             core = core.replace(m.surface, " ")
         return not FILLER_RE.sub("", core)
 
@@ -235,7 +235,7 @@ class FlatTableReader:
         """The fund the title names, unless the title lists what the rows name (…医疗保险和生育保险主要指标)."""
         titles = [caption] + [self.norm[r.label.start:r.label.end] for r in rows if not r.values and r.group is None
                               and not r.children]
-        named = [m.id for t in titles for m in self.lx.find(INCLUDES_RE.sub(" ", t), "fund")]
+        named = [m.id for t in titles for m in self.lx.funds(INCLUDES_RE.sub(" ", t))]
         if not named:
             return None
         in_rows = {f for r in rows if r.values for f in self.funds(r.label)}

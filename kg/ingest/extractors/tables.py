@@ -124,7 +124,7 @@ class TableExtractor:
         basis = bases[-1] if bases else None
         if indicator and (self.vocab.indicators[indicator].rate_of or indicator == "budget_execution_rate"):
             basis = "actual"
-        funds = lx.find(text, "fund")
+        funds = lx.funds(text)
         regions = [x for x in (self.r.region(m) for m in lx.find(text, "region")) if x]
         factor = caption_factor
         for t in texts:
@@ -148,7 +148,7 @@ class TableExtractor:
             regions = [x for x in (self.r.region(mm) for mm in self.r.lexicon.find(text, "region")) if x]
             if regions:
                 return "region", regions[0], cell
-            funds = self.r.lexicon.find(text, "fund")
+            funds = self.r.lexicon.funds(text)
             if funds and funds[0].start == 0:
                 return "fund", funds[-1].id, cell
             return "unknown", None, cell

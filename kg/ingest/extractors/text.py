@@ -29,7 +29,6 @@ NEGATIVE_RE = re.compile(r"减少|下降|降低|降幅|减幅|回落|减")
 TO_LEVEL_RE = re.compile(r"(?:增加|增长|提高|上升|下降|降低|减少|上涨)(?:到|至)")
 SUBJECT_WORDS_RE = re.compile(r"截至|截止|年度|季度|度|上半年|下半年|月份|月|日|底|末|本期|当期|期末|累计|共|全部|全体|所有")
 STOCK_INDICATORS = ("cumulative_balance",)  # its parts are written with the bare flow word (统筹基金结余)
-INCLUDED_RE = re.compile(r"[(（]\s*(?:含|包含|包括)\s*$")
 SHARE_RE = re.compile(r"占|比重|占比|所占比例")
 COMPARISON_RE = re.compile(r"低于|高于|超过|不足|不到|少于|多于|大于|小于|不低于|不高于|未达到|达不到")
 AFTER_COMPARISON_RE = re.compile(r"^\s*(?:以上|以下|以内|之间)")
@@ -100,9 +99,7 @@ class TextExtractor:
             out.append(Anchor(m.start, m.end, "indicator", m.id, m, blocked))
         generic = [a for a in out if a.mention.surface in self.generic_labels]
         indicator_spans = [(a.start, a.end) for a in out]
-        for m in lx.find(text, "fund", start):
-            if INCLUDED_RE.search(norm[max(start, m.start - 4):m.start]):
-                continue  # "职工基本医疗保险(含生育保险)": a component the fund includes, not the fund
+        for m in lx.funds(text, start):
             out.append(Anchor(m.start, m.end, "fund", m.id, m))
         for m in lx.find(text, "basis", start):
             if not any(s <= m.start < e for s, e in indicator_spans):
@@ -133,17 +130,14 @@ class TextExtractor:
             if "\u4e00" <= prev <= "\u9fff" and a.start not in ends and \
                     not re.search(r"(?:总|年|度|月|期|的|及|和|与|等|其|中|实际|全年|平均|人均)$", norm[max(start, a.start - 2):a.start]):
                 a.blocked = True
-        # a region, policy or basis word inside a fund or indicator label is part of that label, and so
-        # is a fund word inside an indicator label ("基本医疗保险费收入" is premium income, of any fund)
+        # a region, policy or basis word inside a fund or indicator label is part of that label
         labels = [(a.start, a.end) for a in out if a.kind in ("fund", "indicator")]
-        indicator_labels = [(a.start, a.end) for a in out if a.kind == "indicator"]
         # a short indicator word at the start of a longer policy name (门诊 in 门诊共济) is part of the name
         policies = [(a.start, a.end) for a in out if a.kind == "policy"]
         kept = [a for a in out if a.kind in ("year", "relyear")
                 or (a.kind == "indicator" and not any(s <= a.start and a.end <= e and e - s > a.end - a.start
                                                        for s, e in policies))
-                or (a.kind == "fund" and not any(s <= a.start and a.end <= e and (s, e) != (a.start, a.end)
-                                                  for s, e in indicator_labels))
+                or a.kind == "fund"
                 or (a.kind not in ("fund", "indicator") and not any(
                     s <= a.start < e and (s, e) != (a.start, a.end) and (a.kind != "policy" or a.end <= e)
                     for s, e in labels))]
