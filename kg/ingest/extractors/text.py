@@ -123,7 +123,8 @@ class TextExtractor:
         for m in RELATIVE_YEAR_RE.finditer(text):
             out.append(Anchor(start + m.start(), start + m.end(), "relyear", m.group()))
         out.sort(key=lambda a: (a.start, -a.end))
-        ends = {a.end for a in out if a.kind != "indicator" or len(a.mention.surface) > 2}
+        ends = {a.end for a in out if a.kind not in ("indicator", "policy") or
+                (a.kind == "indicator" and len(a.mention.surface) > 2)}
         for a in generic:
             # "补助收入": a bare 收入/支出 qualified by words we do not know is some other item
             prev = norm[a.start - 1] if a.start > start else ""
@@ -173,7 +174,8 @@ class TextExtractor:
             parts_at = norm.find("其中", s_start, s_end)
             head_fund = carried
             state.sentence_start = s_start
-            weak = section.weak or any(a.kind == "policy" for a in s_anchors)
+            # a sentence about a policy (not one that names it in an aside) needs its own fund word
+            weak = section.weak or any(a.kind == "policy" and not _in_parens(norm, s_start, a.start) for a in s_anchors)
             sentence_funds = [a for a in s_anchors if a.kind == "fund"]
             for c_start, c_end in split_spans(norm, s_start, s_end, CLAUSE_END):
                 c_anchors = [a for a in s_anchors if c_start <= a.start < c_end]
@@ -364,10 +366,12 @@ class TextExtractor:
         chosen = inds[-1] if inds else None
         if chosen is not None and chosen.blocked:
             return None
+        whole = next((a.value for a in reversed(inds) if chosen is not None and a.end <= chosen.start and not a.blocked),
+                     state.frame.indicator)
         if chosen is not None and self._is_component(norm, q, state) and chosen.mention.surface in self.generic_labels \
-                and state.frame.indicator in STOCK_INDICATORS and chosen.value != state.frame.indicator and any(
-                    label.endswith(chosen.mention.surface) for label in self.vocab.indicators[state.frame.indicator].labels_zh):
-            return state.frame.indicator  # "累计结余X(其中:统筹基金结余Y)": the parts of a cumulative balance
+                and whole in STOCK_INDICATORS and chosen.value != whole and any(
+                    label.endswith(chosen.mention.surface) for label in self.vocab.indicators[whole].labels_zh):
+            return whole  # "累计结余X(其中:统筹基金结余Y)": the parts of a cumulative balance
         if chosen is not None:
             concept = self.vocab.indicators[chosen.value]
             if chosen.value == "budget_execution_rate" and concept.rate_of is None:
