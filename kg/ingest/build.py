@@ -188,7 +188,8 @@ def load_files(store: pyoxigraph.Store, files: list[Path], outcome: BuildOutcome
     for path in files:
         reason = None
         try:
-            report = pipeline.process_file(path, overrides=(overrides or {}).get(path))
+            stated = (overrides or {}).get(path)
+            report = pipeline.process_file(path, overrides=stated) if stated else pipeline.process_file(path)
             if report.id in seen:
                 raise ValueError(f"report id {report.id!r} already built from {seen[report.id]}")
             triples = replace_report(store, report)

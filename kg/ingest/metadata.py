@@ -21,7 +21,8 @@ Where each is read (all on the normalised text):
   they are a ``截至…`` data date — so the data year wins over the publication year.
 - **Period** (``yibao.model`` conventions): from the title, else the opening: 一季度/第一季度 →
   ``YYYY-Q1``; 上半年/1-6月 → ``YYYY-H1``; 下半年 → ``YYYY-H2``; 1-3月 → ``YYYY-Q1``; 1-N月 →
-  ``YYYY-MM``; 1-12月 → the year; 截至YYYY年M月D日/底/末 → ``YYYY-MM`` (12月 → the year). A title
+  ``YYYY-MM``; 1-12月 → the year; 截至YYYY年M月D日/底/末 → ``YYYY-MM`` (12月 → the year; a title's
+  ``N月份`` too). A title
   quarter over figures that run from January to the quarter's end (``截至12月31日`` under a 第四季度
   title, ``1-6月`` under 第二季度) is that year-to-date period: Q2 → H1, Q3 → ``YYYY-09``, Q4 → the year.
   ``None`` means the calendar year.
@@ -325,16 +326,17 @@ def _month_period(year: int, month: int) -> str | None:
     return {3: f"{year}-Q1", 6: f"{year}-H1", 12: str(year)}.get(month, f"{year}-{month:02d}")
 
 
-def _ytd_month(text: str) -> int | None:
-    """The month through which figures run from January (1-6月, 截至6月30日), if written."""
+def _ytd_month(text: str) -> tuple[int, bool] | None:
+    """The month through which figures run from January (1-6月, 截至6月30日), if written, and
+    whether it was written as a range (1-6月, which names the half year) or a date (截至…)."""
     m = YTD_RE.search(text)
     if m:
-        return int(m.group(1))
+        return int(m.group(1)), True
     m = AS_OF_RE.search(text)
     if m:
-        return int(m.group(2))
+        return int(m.group(2)), False
     if YEAR_END_RE.search(text):
-        return 12
+        return 12, False
     return None
 
 
@@ -362,14 +364,16 @@ def period_of(text: str, year: int | None, body: str = "", bare_month: bool = Tr
         return f"{year}-H{1 if m.group(1) == '上' else 2}"
     if re.search(r"年度|全年", text) and not YTD_RE.search(text):
         return None
-    month = _ytd_month(text)
-    if month is None and bare_month:  # "2023年6月份" in a title: the month's report
+    ytd = _ytd_month(text)
+    if ytd is None and bare_month:  # "2023年6月份" in a title: the month's report
         m = MONTH_RE.search(text)
-        month = int(m.group(1)) if m else None
-    if month is None:
+        ytd = (int(m.group(1)), False) if m else None
+    if ytd is None:
         return None
-    period = _month_period(year, month)
-    return None if period == str(year) else period
+    month, as_range = ytd
+    if not 1 <= month <= 12 or month == 12:
+        return None
+    return _month_period(year, month) if as_range else f"{year}-{month:02d}"
 
 
 def read_period(norm: str, title: tuple[int, int] | None, year: int | None) -> str | None:

@@ -53,7 +53,7 @@ def extract_report(report_id: str, path: Path, decoded: DecodedText, sha256: str
 
         extractors = EXTRACTORS
     ctx = ReportContext(report_id, original, norm, doc, meta, lexicon, Resolver(lexicon, meta.region or "", meta.year),
-                        main_fund(lexicon, norm))
+                        main_fund(lexicon, norm), list(decoded.damaged))
     observations: dict[tuple, Observation] = {}
     for extractor in extractors:
         for item in extractor.extract(ctx):

@@ -21,7 +21,8 @@ Where each is read (all on the normalised text):
   they are a ``截至…`` data date — so the data year wins over the publication year.
 - **Period** (``yibao.model`` conventions): from the title, else the opening: 一季度/第一季度 →
   ``YYYY-Q1``; 上半年/1-6月 → ``YYYY-H1``; 下半年 → ``YYYY-H2``; 1-3月 → ``YYYY-Q1``; 1-N月 →
-  ``YYYY-MM``; 1-12月 → the year; 截至YYYY年M月D日/底/末 → ``YYYY-MM`` (12月 → the year). A title
+  ``YYYY-MM``; 1-12月 → the year; 截至YYYY年M月D日/底/末 → ``YYYY-MM`` (12月 → the year; a title's
+  ``N月份`` too). A title
   quarter over figures that run from January to the quarter's end (``截至12月31日`` under a 第四季度
   title, ``1-6月`` under 第二季度) is that year-to-date period: Q2 → H1, Q3 → ``YYYY-09``, Q4 → the year.
   ``None`` means the calendar year.
@@ -325,16 +326,17 @@ def _month_period(year: int, month: int) -> str | None:
     return {3: f"{year}-Q1", 6: f"{year}-H1", 12: str(year)}.get(month, f"{year}-{month:02d}")
 
 
-def _ytd_month(text: str) -> int | None:
-    """The month through which figures run from January (1-6月, 截至6月30日), if written."""
+def _ytd_month(text: str) -> tuple[int, bool] | None:
+    """The month through which figures run from January (1-6月, 截至6月30日), if written, and
+    whether it was written as a range (1-6月, which names the half year) or a date (截至…)."""
     m = YTD_RE.search(text)
     if m:
-        return int(m.group(1))
+        return int(m.group(1)), True
     m = AS_OF_RE.search(text)
     if m:
-        return int(m.group(2))
+        return int(m.group(2)), False
     if YEAR_END_RE.search(text):
-        return 12
+        return 12, False
     return None
 
 
@@ -362,14 +364,16 @@ def period_of(text: str, year: int | None, body: str = "", bare_month: bool = Tr
         return f"{year}-H{1 if m.group(1) == '上' else 2}"
     if re.search(r"年度|全年", text) and not YTD_RE.search(text):
         return None
-    month = _ytd_month(text)
-    if month is None and bare_month:  # "2023年6月份" in a title: the month's report
+    ytd = _ytd_month(text)
+    if ytd is None and bare_month:  # "2023年6月份" in a title: the month's report
         m = MONTH_RE.search(text)
-        month = int(m.group(1)) if m else None
-    if month is None:
+        ytd = (int(m.group(1)), False) if m else None
+    if ytd is None:
         return None
-    period = _month_period(year, month)
-    return None if period == str(year) else period
+    month, as_range = ytd
+    if not 1 <= month <= 12 or month == 12:
+        return None
+    return _month_period(year, month) if as_range else f"{year}-{month:02d}"
 
 
 def read_period(norm: str, title: tuple[int, int] | None, year: int | None) -> str | None:
@@ -402,3 +406,69 @@ def read_metadata(lexicon: Lexicon, doc: Document, norm: str, original: str) -> 
     default_fund = funds[-1].id if funds else None
     return Metadata(title, region, year, _report_type(lexicon, title_norm), issuer, date, default_fund,
                     read_period(norm, span, year))
+
+
+# ------------------------------------------------------------------------------------------ overrides
+
+PERIOD_RE = re.compile(r"((?:19|20)\d\d)(?:-(Q[1-4]|H[12]|0[1-9]|1[0-2]))?")
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """What the user states about a report (``yibao build --region/--year/--period`` or a manifest row):
+    it replaces what was read from the text. ``region`` is a region code id (names are resolved
+    before the build), ``period`` a period in the ``yibao.model`` form (``2023``, ``2023-Q1``,
+    ``2023-H1``, ``2023-04``)."""
+
+    region: str | None = None
+    year: int | None = None
+    period: str | None = None
+
+    def __bool__(self) -> bool:
+        return any(v is not None for v in (self.region, self.year, self.period))
+
+    def over(self, base: Overrides | None) -> Overrides:
+        """These values, falling back to ``base``'s where unset (a manifest row over the command line)."""
+        if base is None:
+            return self
+        return Overrides(self.region if self.region is not None else base.region,
+                         self.year if self.year is not None else base.year,
+                         self.period if self.period is not None else base.period)
+
+
+def parse_period(period: str | None, year: int | None) -> tuple[int | None, str | None]:
+    """Check a stated period (and year); returns (year, period-or-None-for-the-year). Raises ValueError."""
+    if period is None or not str(period).strip():
+        return year, None
+    m = PERIOD_RE.fullmatch(str(period).strip())
+    if not m:
+        raise ValueError(f"period {period!r} is not YYYY, YYYY-Q1…Q4, YYYY-H1/H2 or YYYY-MM")
+    p_year = int(m.group(1))
+    if year is not None and year != p_year:
+        raise ValueError(f"period {period!r} is not in year {year}")
+    return p_year, (None if m.group(2) is None else f"{p_year}-{m.group(2)}")
+
+
+def apply_overrides(meta: Metadata, overrides: Overrides | None, report_id: str) -> list[str]:
+    """Replace ``meta``'s region, year and period by the stated ones; a warning for each the text contradicts."""
+    warnings: list[str] = []
+    if not overrides:
+        return warnings
+    if overrides.region is not None:
+        if meta.region is not None and meta.region != overrides.region:
+            warnings.append(f"{report_id}: the text names region {meta.region}, stated {overrides.region} is used")
+        meta.region = overrides.region
+    if overrides.year is not None:
+        if meta.year is not None and meta.year != overrides.year:
+            warnings.append(f"{report_id}: the text names year {meta.year}, stated {overrides.year} is used")
+        if meta.period and meta.period[:4] != str(overrides.year):
+            meta.period = f"{overrides.year}{meta.period[4:]}"  # "一季度" read, the year stated
+        meta.year = overrides.year
+    if overrides.period is not None:
+        year, period = parse_period(overrides.period, overrides.year)
+        text_period = meta.period or (str(meta.year) if meta.year else None)
+        stated = period or str(year)
+        if text_period is not None and text_period != stated:
+            warnings.append(f"{report_id}: the text says period {text_period}, stated {stated} is used")
+        meta.year, meta.period = year, period
+    return warnings
