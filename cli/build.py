@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from yibao.cli.app import STORE_HELP, app, fail, open_graph
+from yibao.cli.app import STORE_HELP, app, call, fail, open_graph
 
 if TYPE_CHECKING:
     import pyoxigraph
@@ -124,6 +124,13 @@ def build(
     store: Annotated[Path | None, typer.Option("--store", help=STORE_HELP)] = None,
     shacl: Annotated[bool, typer.Option("--validate/--no-validate", help="Run SHACL validation after loading.")] = True,
     strict: Annotated[bool, typer.Option("--strict", help="Also fail if any file had to be skipped.")] = False,
+    region: Annotated[str | None, typer.Option(
+        "--region", help="Region code or name of reports that do not say (replaces what the text says).")] = None,
+    year: Annotated[int | None, typer.Option("--year", help="Reference year of reports that do not say.")] = None,
+    period: Annotated[str | None, typer.Option(
+        "--period", help="Period: YYYY, YYYY-Q1…Q4, YYYY-H1/H2 or YYYY-MM (year to date).")] = None,
+    manifest: Annotated[Path | None, typer.Option(
+        "--manifest", help="CSV with columns file,region,year,period (any empty): what to state per file.")] = None,
 ) -> None:
     """Extract every report and (re)load it into the store, then validate and summarise."""
     from rich.console import Console
@@ -133,7 +140,8 @@ def build(
     graph = open_graph(store)
     try:
         with _progress(Console(stderr=True)) as on_file:
-            outcome = graph.build(list(paths) if paths else [default_report_dir()], validate=shacl, on_file=on_file)
+            outcome = call(graph.build, list(paths) if paths else [default_report_dir()], validate=shacl,
+                           on_file=on_file, region=region, year=year, period=period, manifest=manifest)
     except BuildError as e:
         fail(str(e), 2)
     except StoreError as e:

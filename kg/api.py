@@ -68,19 +68,33 @@ class KnowledgeGraph:
 
     # -- build --------------------------------------------------------------------------------------
     def build(self, paths: Iterable[str | Path] | str | Path | None = None, *, validate: bool = True,
-              on_file: Callable[[Path, str | None], None] | None = None) -> BuildOutcome:
+              on_file: Callable[[Path, str | None], None] | None = None, region: str | None = None,
+              year: int | None = None, period: str | None = None,
+              manifest: str | Path | None = None) -> BuildOutcome:
         """Extract report files (or folders of .txt files) and replace their graphs; then validate.
 
         ``on_file(path, reason)`` is called after each file (``reason`` is why it was skipped, or None).
+        ``region`` (a code or a name), ``year`` and ``period`` (``2023``, ``2023-Q1``, ``2023-H1``,
+        ``2023-04``) are stated for every file, and a ``manifest`` CSV (columns file,region,year,period,
+        any empty; a file matched by name or path) states them per file: what is stated replaces what
+        the text says, with a warning where they disagree. Raises ``BuildError`` for a bad period or
+        manifest and ``UnknownCode`` for an unknown region name.
         """
         from yibao import resources
-        from yibao.ingest.build import build
+        from yibao.ingest.build import BuildError, build
+        from yibao.ingest.metadata import Overrides, parse_period
 
         if paths is None:
             paths = [resources.sample_reports_dir()]
         elif isinstance(paths, (str, Path)):
             paths = [paths]
-        return build(self.store, [Path(p) for p in paths], shacl=validate, on_file=on_file)
+        try:
+            year, _ = parse_period(period, year)
+        except ValueError as e:
+            raise BuildError(str(e)) from e
+        overrides = Overrides(str(region) if region is not None else None, year, period)
+        return build(self.store, [Path(p) for p in paths], shacl=validate, on_file=on_file,
+                     overrides=overrides or None, manifest=Path(manifest) if manifest is not None else None)
 
     def export(self, fmt: str = "turtle", output: str | Path | None = None) -> int:
         """Serialise the whole store (turtle, trig, nquads or jsonld) to ``output`` or stdout."""

@@ -124,11 +124,17 @@ class DecodedText:
 
     ``normalised`` has exactly the same length as ``original`` so that every offset
     found in it is also an offset into ``original``.
+
+    ``damaged`` lists the ``(start, end)`` spans of figures whose digits were destroyed by
+    mojibake (``?0128.90億元``: a ``?`` or U+FFFD glued to the digits). In ``normalised``
+    their digits are masked (``#``), so no extractor reads them as whole numbers; an
+    extractor that wants to say so records them as ``UnmappedFigure(reason="damaged")``.
     """
 
     original: str
     normalised: str
     encoding: str
+    damaged: list[tuple[int, int]] = field(default_factory=list)
 
 
 @dataclass

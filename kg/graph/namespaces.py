@@ -66,9 +66,11 @@ def report_graph(report_id: str) -> str:
 
 
 def period_iri(period: str) -> str:
-    """reference.data.gov.uk interval IRI for "2022", "2022-Q3" or "2022-10"."""
+    """reference.data.gov.uk interval IRI for "2022", "2022-Q3", "2022-H1" or "2022-10"."""
     if "-Q" in period:
         return f"{INTERVAL}quarter/{period}"
+    if "-H" in period:
+        return f"{INTERVAL}half/{period}"
     if "-" in period:
         return f"{INTERVAL}month/{period}"
     return f"{INTERVAL}year/{period}"

@@ -116,7 +116,7 @@ def _describe(report: Graph, result: Node) -> str:
 
 
 _DUPLICATES = """
-SELECT ?report ?region ?period ?fund ?indicator ?basis ?statistic ?exact ?start
+SELECT ?report ?region ?period ?fund ?indicator ?basis ?statistic ?exact ?start ?policy ?qualifier
        (GROUP_CONCAT(DISTINCT STR(?obs); separator=" ") AS ?members)
 WHERE {
   ?obs a qb:Observation ;
@@ -128,8 +128,10 @@ WHERE {
   ?quote oa:exact ?exact .  # no "a oa:…Selector" patterns: rdflib would run them first, unjoined
   ?position oa:start ?start .
   OPTIONAL { ?obs yb:region ?region }
+  OPTIONAL { ?obs yb:policy ?policy }  # one figure of several policies is several facts (Observation.key)
+  OPTIONAL { ?obs yb:qualifier ?qualifier }
 }
-GROUP BY ?report ?region ?period ?fund ?indicator ?basis ?statistic ?exact ?start
+GROUP BY ?report ?region ?period ?fund ?indicator ?basis ?statistic ?exact ?start ?policy ?qualifier
 HAVING (COUNT(DISTINCT ?obs) > 1)
 """
 

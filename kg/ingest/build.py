@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import pyoxigraph
+    from yibao.ingest.metadata import Overrides
 
 
 class BuildError(Exception):
@@ -53,6 +54,98 @@ class BuildOutcome:
         return sum(n for _, n, _ in self.loaded)
 
 
+MANIFEST_COLUMNS = ("file", "region", "year", "period")
+
+
+@dataclass
+class ManifestRow:
+    """One row of a build manifest: what the user states about one report file."""
+
+    file: str
+    region: str | None
+    year: int | None
+    period: str | None
+    line: int
+
+
+def read_manifest(path: Path) -> list[ManifestRow]:
+    """A CSV with columns file,region,year,period (any but file may be empty). Raises BuildError."""
+    import csv
+
+    from yibao.ingest.metadata import parse_period
+
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as e:
+        raise BuildError(f"manifest {path}: cannot read it ({e})") from e
+    reader = csv.DictReader(text.splitlines())
+    header = [h.strip() for h in reader.fieldnames or []]
+    if "file" not in header or not set(header) & {"region", "year", "period"}:
+        raise BuildError(f"manifest {path}: needs a header with file and any of region, year, period "
+                         f"(found {', '.join(header) or 'nothing'})")
+    rows = []
+    for i, raw in enumerate(reader, start=2):
+        row = {(k or "").strip(): (v or "").strip() for k, v in raw.items()}
+        if not row.get("file"):
+            if any(row.values()):
+                raise BuildError(f"manifest {path}, line {i}: no file named")
+            continue
+        year_text = row.get("year", "")
+        if year_text and not year_text.isdigit():
+            raise BuildError(f"manifest {path}, line {i}: year {year_text!r} is not a number")
+        try:
+            year, period = parse_period(row.get("period") or None, int(year_text) if year_text else None)
+        except ValueError as e:
+            raise BuildError(f"manifest {path}, line {i}: {e}") from e
+        rows.append(ManifestRow(row["file"], row.get("region") or None, year,
+                                period or (row.get("period") or None), i))
+    return rows
+
+
+def manifest_entry(path: Path, rows: list[ManifestRow]) -> ManifestRow | None:
+    """The manifest row for ``path``: its path as given or resolved, else its file name (or stem)."""
+    path = Path(path)
+    for row in rows:
+        named = Path(row.file)
+        if named == path or (named.is_absolute() or len(named.parts) > 1) and \
+                named.expanduser().resolve() == path.resolve():
+            return row
+    for row in rows:
+        if row.file in (path.name, path.stem):
+            return row
+    return None
+
+
+def resolve_overrides(store: pyoxigraph.Store, overrides: Overrides | None,
+                      manifest: list[ManifestRow] | None, files: list[Path]) -> dict[Path, Overrides]:
+    """Per file: the manifest row over the command line's values, region names resolved to codes.
+
+    Raises ``UnknownCode`` for a region name that names no region (or several).
+    """
+    from yibao.graph.facts import resolve_code
+    from yibao.ingest.metadata import Overrides
+
+    cache: dict[str, str] = {}
+
+    def region(name: str | None) -> str | None:
+        if name is None:
+            return None
+        if name not in cache:
+            cache[name] = resolve_code(store, "region", name)
+        return cache[name]
+
+    base = Overrides(region(overrides.region), overrides.year, overrides.period) if overrides else None
+    out: dict[Path, Overrides] = {}
+    for path in files:
+        row = manifest_entry(path, manifest) if manifest else None
+        own = Overrides(region(row.region), row.year, row.period) if row else None
+        chosen = own.over(base) if own else base
+        if chosen:
+            out[path] = chosen
+    return out
+
+
 def expand_paths(paths: list[Path]) -> list[Path]:
     """Files to build: folders become their *.txt files (sorted); order kept, duplicates dropped."""
     files: list[Path] = []
@@ -90,10 +183,12 @@ def _with_id(report_id: str, warning: str) -> str:
 
 
 def load_files(store: pyoxigraph.Store, files: list[Path], outcome: BuildOutcome,
-               on_file: Callable[[Path, str | None], None] | None = None) -> None:
+               on_file: Callable[[Path, str | None], None] | None = None,
+               overrides: dict[Path, Overrides] | None = None) -> None:
     """Extract each file and replace its report graph; a failing file is recorded and skipped.
 
-    ``on_file(path, reason)`` is called after each file (``reason`` is None when it loaded).
+    ``on_file(path, reason)`` is called after each file (``reason`` is None when it loaded);
+    ``overrides`` gives the region, year and period stated for a file.
     """
     from yibao.graph.store import replace_report
     from yibao.ingest import pipeline
@@ -102,7 +197,8 @@ def load_files(store: pyoxigraph.Store, files: list[Path], outcome: BuildOutcome
     for path in files:
         reason = None
         try:
-            report = pipeline.process_file(path)
+            stated = (overrides or {}).get(path)
+            report = pipeline.process_file(path, overrides=stated) if stated else pipeline.process_file(path)
             if report.id in seen:
                 raise ValueError(f"report id {report.id!r} already built from {seen[report.id]}")
             triples = replace_report(store, report)
@@ -143,16 +239,29 @@ def validate_loaded(store: pyoxigraph.Store, outcome: BuildOutcome) -> None:
 
 
 def build(store: pyoxigraph.Store, paths: list[Path], *, shacl: bool = True,
-          on_file: Callable[[Path, str | None], None] | None = None) -> BuildOutcome:
-    """Load the ontology, extract and load every report file under ``paths``, then validate."""
+          on_file: Callable[[Path, str | None], None] | None = None, overrides: Overrides | None = None,
+          manifest: Path | list[ManifestRow] | None = None) -> BuildOutcome:
+    """Load the ontology, extract and load every report file under ``paths``, then validate.
+
+    ``overrides`` (region code or name, year, period) apply to every file; a ``manifest`` (a CSV
+    file or its rows: file,region,year,period) states them per file, over ``overrides``. What is
+    stated replaces what the text says (a warning says when they disagree). Raises ``BuildError``
+    for a bad manifest and ``UnknownCode`` for a region name that names no single region.
+    """
     from yibao.graph.store import load_ontology
 
     files = expand_paths(paths)
+    rows = read_manifest(manifest) if isinstance(manifest, (str, Path)) else manifest
     outcome = BuildOutcome(files=len(files))
     outcome.ontology_triples = load_ontology(store)
     if not outcome.ontology_triples:
         outcome.notes.append("no ontology loaded (ontology/*.ttl not found): region names are unavailable")
-    load_files(store, files, outcome, on_file)
+    stated = resolve_overrides(store, overrides, rows, files) if overrides or rows else {}
+    if rows:
+        unused = [row.file for row in rows if not any(manifest_entry(f, [row]) for f in files)]
+        if unused:
+            outcome.notes.append(f"manifest rows naming no file of this build: {', '.join(unused)}")
+    load_files(store, files, outcome, on_file, stated)
     store.flush()  # move the write-ahead log into tables now, so the next open need not replay it
     if shacl and outcome.loaded:
         validate_loaded(store, outcome)

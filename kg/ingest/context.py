@@ -7,7 +7,7 @@ pipeline runs the list in :data:`yibao.ingest.extractors.EXTRACTORS` and merges 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Protocol, Union
 
@@ -37,6 +37,9 @@ class ReportContext:
     lexicon: Lexicon
     resolver: Resolver
     main_fund: str | None  # the top-level fund the report names most often
+    # (start, end) of figures whose digits mojibake destroyed (DecodedText.damaged): masked with "#"
+    # in ``norm``, to be recorded as UnmappedFigure(reason="damaged"), never read as numbers
+    damaged: list[tuple[int, int]] = field(default_factory=list)
 
     @property
     def vocab(self) -> Vocabulary:

@@ -42,6 +42,8 @@ def account(norm: str, original: str, observations: Iterable[Observation], lexic
     damaged_spans = _merge(list(damaged))
     unmapped: list[UnmappedFigure] = []
     count = 0
+    for start, end in damaged_spans:  # masked in ``norm``: recorded from the original text
+        unmapped.append(_unmapped(norm, original, start, end, lexicon, True))
     for m in NUMBER_RE.finditer(norm):
         start, end = m.span()
         if _overlaps(mapped, start, end):
@@ -50,7 +52,7 @@ def account(norm: str, original: str, observations: Iterable[Observation], lexic
             count += 1
             continue
         unmapped.append(_unmapped(norm, original, start, end, lexicon, _overlaps(damaged_spans, start, end)))
-    return unmapped, count
+    return sorted(unmapped), count
 
 
 def _unmapped(norm: str, original: str, start: int, end: int, lexicon: Lexicon, damaged: bool) -> UnmappedFigure:

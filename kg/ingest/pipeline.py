@@ -13,30 +13,36 @@ from pathlib import Path
 from yibao.ingest.context import Extractor, ReportContext
 from yibao.ingest.figures import account
 from yibao.ingest.lexicon import Lexicon, default_lexicon
-from yibao.ingest.metadata import read_metadata
+from yibao.ingest.metadata import Overrides, apply_overrides, read_metadata
 from yibao.ingest.reading import read_text
 from yibao.ingest.resolve import Resolver
 from yibao.ingest.segment import segment
 from yibao.model import DecodedText, Finding, Observation, Policy, Report
 
 
-def process_file(path: Path, lexicon: Lexicon | None = None) -> Report:
-    """Read, segment and extract one report. Raises ``ReadError`` for bad files."""
+def process_file(path: Path, lexicon: Lexicon | None = None, overrides: Overrides | None = None) -> Report:
+    """Read, segment and extract one report. Raises ``ReadError`` for bad files.
+
+    ``overrides`` (region, year, period the user states) replace what the text says.
+    """
     path = Path(path)
     decoded = read_text(path)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    return extract_report(path.stem, path, decoded, digest, lexicon or default_lexicon())
+    return extract_report(path.stem, path, decoded, digest, lexicon or default_lexicon(), overrides=overrides)
 
 
 def extract_report(report_id: str, path: Path, decoded: DecodedText, sha256: str, lexicon: Lexicon,
-                   extractors: list[Extractor] | None = None) -> Report:
-    """Metadata, then every extractor of ``extractors`` (default: ``EXTRACTORS``), merged."""
+                   extractors: list[Extractor] | None = None, overrides: Overrides | None = None) -> Report:
+    """Metadata (with ``overrides`` applied), then every extractor of ``extractors`` (default:
+    ``EXTRACTORS``), merged."""
     norm, original = decoded.normalised, decoded.original
     doc = segment(norm)
     meta = read_metadata(lexicon, doc, norm, original)
+    override_warnings = apply_overrides(meta, overrides, report_id)
     report = Report(id=report_id, path=path, sha256=sha256, encoding=decoded.encoding, text=original,
                     title=meta.title, region=meta.region or "", year=meta.year,
                     report_type=meta.report_type, issuer=meta.issuer, date=meta.date)
+    report.warnings += override_warnings
     if meta.region is None:
         report.warnings.append(f"{report_id}: no region named anywhere in the text; its facts have no region "
                                "(set one with --region or a --manifest)")
@@ -48,7 +54,7 @@ def extract_report(report_id: str, path: Path, decoded: DecodedText, sha256: str
 
         extractors = EXTRACTORS
     ctx = ReportContext(report_id, original, norm, doc, meta, lexicon, Resolver(lexicon, meta.region or "", meta.year),
-                        main_fund(lexicon, norm))
+                        main_fund(lexicon, norm), list(decoded.damaged))
     observations: dict[tuple, Observation] = {}
     for extractor in extractors:
         for item in extractor.extract(ctx):
@@ -62,7 +68,7 @@ def extract_report(report_id: str, path: Path, decoded: DecodedText, sha256: str
                 raise TypeError(f"extractor {extractor.name!r} yielded {type(item).__name__}")
     kept = drop_rounded_restatements(list(observations.values()))
     report.observations = sorted(kept, key=lambda o: (o.start, o.end, o.key))
-    report.unmapped, report.non_facts = account(norm, original, report.observations, lexicon)
+    report.unmapped, report.non_facts = account(norm, original, report.observations, lexicon, decoded.damaged)
     return report
 
 

@@ -16,6 +16,22 @@ would turn one character into several (NFKC ``㎡`` → ``m2``, ``ﬁ`` → ``fi
 applied.  So ``len(normalised) == len(original)`` and every offset found by matching in
 ``normalised`` is also a valid offset into ``original``: extractors search the
 normalised text but take their quotes from the original one, which stays verbatim.
+
+Two repairs keep that invariant too:
+
+- *Pinyin debris.* Traditional-character mirrors made by some converters put the reading
+  after a character: ``醫(yī)療``, ``結(jié)存``, ``數(shù)``.  :func:`normalise` deletes such a
+  ``(pinyin)`` (letters with a tone mark, right after a hanzi) and shifts the rest of the
+  *run* left, padding with spaces where the run ends: just before the next number (its sign
+  included), punctuation, space or line break.  So ``醫(yī)療保險人數(shù)13.6億人`` is matched as
+  ``医疗保险人数          13.6亿人``: labels are whole again, every digit keeps its exact offset
+  (the number's quote and surface are verbatim), and a label's offsets still lie inside the
+  original text (a quote running from a label to its number covers the debris too).
+- *Damaged figures.* Mojibake can swallow digits: ``居民醫(yī)?;鹗杖?0128.90億元`` lost the
+  first digit(s) of ``?0128.90``.  :func:`damaged_figures` finds numbers glued to a ``?`` or
+  U+FFFD that is itself glued to text (``??1.`` at the start of a line is indentation, not
+  damage); :func:`read_text` lists their spans in ``DecodedText.damaged`` and masks their
+  digits with ``#`` in the normalised twin, so that no extractor reads them as whole numbers.
 """
 
 from __future__ import annotations
@@ -29,7 +45,7 @@ from pathlib import Path
 
 from yibao.model import DecodedText
 
-__all__ = ["ReadError", "decode_file", "normalise", "read_text"]
+__all__ = ["ReadError", "damaged_figures", "decode_file", "normalise", "read_text"]
 
 
 class ReadError(Exception):
@@ -252,13 +268,92 @@ def _translation_table() -> dict[int, str]:
     return table
 
 
+# A pinyin reading left after a hanzi by a conversion tool: "醫(yī)", "數(shù)" (a tone mark is required,
+# so that "(a)" or "(GDP)" are never touched).
+_TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
+_PINYIN_DEBRIS_RE = re.compile(rf"(?<=[\u3400-\u4dbf\u4e00-\u9fff])\((?=[a-zü{_TONED}]*[{_TONED}ǖǘǚǜ])"
+                               rf"[a-zü{_TONED}]{{1,7}}\)")
+# Where a shifted run ends (the padding goes there): a number with its sign, punctuation, a space
+# or a line break.
+_RUN_END_RE = re.compile(r"[-+]?\d|[\s,.;:!?()\[\]|、。《》〈〉“”‘’\"'【】]")
+
+
+def _strip_pinyin_debris(text: str) -> str:
+    """Delete pinyin debris, keeping the length: each run is shifted left and padded at its end."""
+    if "(" not in text:
+        return text
+    matches = list(_PINYIN_DEBRIS_RE.finditer(text))
+    if not matches:
+        return text
+    out: list[str] = []
+    pos = 0
+    i = 0
+    while i < len(matches):
+        start = matches[i].start()
+        debris_starts = {m.start() for m in matches[i:]}
+        search_from = matches[i].end()
+        while True:  # the next stop that is not the "(" of further debris
+            end_m = _RUN_END_RE.search(text, search_from)
+            if end_m is None or end_m.start() not in debris_starts:
+                break
+            search_from = next(m.end() for m in matches if m.start() == end_m.start())
+        run_end = end_m.start() if end_m else len(text)
+        out.append(text[pos:start])
+        kept: list[str] = []
+        cut = start
+        while i < len(matches) and matches[i].start() < run_end:
+            kept.append(text[cut:matches[i].start()])
+            cut = matches[i].end()
+            i += 1
+        kept.append(text[cut:run_end])
+        body = "".join(kept)
+        out.append(body + " " * (run_end - start - len(body)))
+        pos = run_end
+    out.append(text[pos:])
+    return "".join(out)
+
+
 def normalise(text: str) -> str:
-    """Fold ``text`` for matching, one character at a time; the result has the same length."""
-    return text.translate(_translation_table())
+    """Fold ``text`` for matching, one character at a time; the result has the same length.
+
+    Pinyin debris (``醫(yī)療``) is deleted too, the rest of its run shifted left and padded with
+    spaces before the next number or line break (see the module docstring).
+    """
+    return _strip_pinyin_debris(text.translate(_translation_table()))
+
+
+# A figure glued to a "?" or U+FFFD that is itself glued to text: its digits were destroyed.
+_DAMAGED_RE = re.compile(
+    r"(?<=[^\s?\ufffd])[?\ufffd]+(?P<a>\d[\d,.]*)"  # "鹗杖?0128.90": a digit swallowed before
+    r"|(?P<b>\d[\d,.]*[?\ufffd]+[\d,.]*\d)"  # "12?.5": a digit swallowed inside
+    r"|(?P<c>\d[\d,.]*)\ufffd"  # "128\ufffd": a replacement character right after
+)
+_DAMAGED_UNIT_RE = re.compile(r"\s*(?:[万萬亿億千百]+)?(?:元|人次|人|户|个|個|%)?")
+
+
+def damaged_figures(original: str) -> list[tuple[int, int]]:
+    """Spans (number and unit) of the figures whose digits mojibake destroyed (see the module docstring)."""
+    spans: list[tuple[int, int]] = []
+    for m in _DAMAGED_RE.finditer(original):
+        group = next(g for g in ("a", "b", "c") if m.group(g) is not None)
+        start, end = m.start(group), m.end(group)
+        unit = _DAMAGED_UNIT_RE.match(original, end)
+        spans.append((start, unit.end() if unit and unit.group().strip() else end))
+    return spans
+
+
+def _mask_digits(norm: str, spans: list[tuple[int, int]]) -> str:
+    chars = list(norm)
+    for start, end in spans:
+        for k in range(start, end):
+            if chars[k].isdigit():
+                chars[k] = "#"
+    return "".join(chars)
 
 
 def read_text(path: Path) -> DecodedText:
-    """Decode ``path`` and add its normalised twin (see the module docstring)."""
+    """Decode ``path`` and add its normalised twin and its damaged figures (see the module docstring)."""
     decoded = decode_file(path)
-    decoded.normalised = normalise(decoded.original)
+    decoded.damaged = damaged_figures(decoded.original)
+    decoded.normalised = _mask_digits(normalise(decoded.original), decoded.damaged)
     return decoded

@@ -94,7 +94,13 @@ class PolicyExtractor:
                 current_alliance = self._sentence(norm, original, start, end, planned, current_alliance)
         policies = [d.policy for d in self.drafts.values()]
         policies.sort(key=lambda p: (p.start, p.id))
-        return policies, sorted(self.observations.values(), key=lambda o: (o.start, o.end, o.key))
+        # one figure claimed by several policies of a sentence ("按病种…，4家DRG试点医院…") belongs to
+        # none of them for sure: leave it out rather than guess
+        claims: dict[tuple, set[str | None]] = {}
+        for obs in self.observations.values():
+            claims.setdefault((obs.start, obs.end, obs.indicator, obs.qualifier), set()).add(obs.policy)
+        kept = [o for o in self.observations.values() if len(claims[(o.start, o.end, o.indicator, o.qualifier)]) == 1]
+        return policies, sorted(kept, key=lambda o: (o.start, o.end, o.key))
 
     def _sentence(self, norm: str, original: str, start: int, end: int, planned: bool,
                   current_alliance: str | None) -> str | None:

@@ -489,8 +489,8 @@ def _unlabelled(norm: str, start: int, end: int, anchors: list[Anchor], quants: 
 def _quote_span(norm: str, c_start: int, c_end: int, q: Quantity, c_quants: list[Quantity]) -> tuple[int, int]:
     """The clause; for a clause listing several figures, just this figure's part of it."""
     figures = [x for x in c_quants if x.unit not in (None, "unsupported") and not x.in_formula]
-    if len(figures) <= 1:
-        return _trim(norm, c_start, c_end)
+    if len(figures) <= 1:  # (a thousands separator "299,665.73" can end a clause inside the figure)
+        return _trim(norm, c_start, max(c_end, q.end))
     prev_end = max((x.end for x in figures if x.end <= q.start), default=c_start)
     start = max(prev_end, max((norm.rfind(ch, c_start, q.start) + 1 for ch in "、()"), default=c_start))
     return _trim(norm, start, q.end)
