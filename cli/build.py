@@ -123,7 +123,8 @@ def build(
     paths: Annotated[list[Path] | None, typer.Argument(help="Report files or folders (default: data/reports).")] = None,
     store: Annotated[Path | None, typer.Option("--store", help=STORE_HELP)] = None,
     shacl: Annotated[bool, typer.Option("--validate/--no-validate", help="Run SHACL validation after loading.")] = True,
-    strict: Annotated[bool, typer.Option("--strict", help="Also fail if any file had to be skipped.")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="Also fail on warnings (no region, no title …) "
+                                                           "and on skipped files.")] = False,
     region: Annotated[str | None, typer.Option(
         "--region", help="Region code or name of reports that do not say (replaces what the text says).")] = None,
     year: Annotated[int | None, typer.Option("--year", help="Reference year of reports that do not say.")] = None,
@@ -152,5 +153,5 @@ def build(
     if not outcome.ok:
         fail("the graph does not conform to the SHACL shapes" if not outcome.conforms
               else "duplicate observations found")
-    if strict and outcome.skipped:
-        fail(f"{len(outcome.skipped)} file(s) skipped (--strict)")
+    if strict and (outcome.skipped or outcome.warnings):
+        fail(f"{len(outcome.skipped)} file(s) skipped, {len(outcome.warnings)} warning(s) (--strict)")

@@ -97,3 +97,35 @@ def test_unmapped_cli_lists_the_same_figures(corpus_build, unmapped_rows):
     out = CliRunner().invoke(app, ["facts", "--unmapped", "--store", str(corpus_build[2]), "--format", "csv"])
     assert out.exit_code == 0, out.output
     assert len(list(csv.DictReader(io.StringIO(out.stdout)))) == len(unmapped_rows)
+
+
+def _fact_set(report) -> set[tuple]:
+    return {(o.region, o.year, o.period, o.fund, o.indicator, o.basis, o.statistic, o.value.normalize())
+            for o in report.observations}
+
+
+@pytest.mark.parametrize("make", ["gbk", "utf16", "traditional", "halfwidth_thousands"])
+def test_corpus_variants_yield_the_same_facts(tmp_path, make):
+    from tests import variants
+    from yibao.ingest.pipeline import process_file
+
+    for path in sorted((CORPUS / "reports").glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        target = tmp_path / path.name
+        if make == "gbk":
+            try:
+                target.write_bytes(variants.to_gbk(text))
+            except UnicodeEncodeError:  # a character GBK lacks: GB18030, its superset, has every one
+                target.write_bytes(text.encode("gb18030"))
+        elif make == "utf16":
+            target.write_bytes(variants.to_utf16(text))
+        elif make == "traditional":
+            target.write_text(variants.to_traditional(text), encoding="utf-8")
+        else:
+            target.write_text(variants.with_thousands_separators(variants.to_halfwidth_punctuation(text)),
+                              encoding="utf-8")
+        variant, original = process_file(target), process_file(path)
+        assert _fact_set(variant) == _fact_set(original), (make, path.name,
+                                                             _fact_set(variant) ^ _fact_set(original))
+        for o in variant.observations:
+            assert variant.text[o.start:o.end] == o.quote
