@@ -30,6 +30,7 @@ test: lint
 
 bench: setup
 	$(BIN)/python benchmarks/bench_build.py
+	$(BIN)/python benchmarks/bench_build.py tests/fixtures/corpus/reports --output benchmarks/results/build-corpus.json
 	$(BIN)/python benchmarks/bench_queries.py
 
 clean:

@@ -32,6 +32,8 @@ class ReportTiming:
     extract_s: float  # decode + segment + extract (yibao.ingest.pipeline.process_file)
     rdf_s: float  # yibao.graph.rdf.report_quads
     write_s: float  # yibao.graph.store.replace_graph (one SPARQL update transaction)
+    mapped: int = 0  # numbers of the report that became observations
+    unmapped: int = 0  # … recorded as unmapped figures
 
 
 @dataclass
@@ -80,7 +82,9 @@ def run_once(files: list[Path], validate: bool) -> RunTiming:
             replace_graph(store, ns.report_graph(report.id), quads)
             t3 = time.perf_counter()
             run.reports.append(ReportTiming(report.id, len(report.observations), len(quads),
-                                            t1 - t0, t2 - t1, t3 - t2))
+                                            t1 - t0, t2 - t1, t3 - t2,
+                                            len({(o.start, o.end) for o in report.observations}),
+                                            len(report.unmapped)))
         t0 = time.perf_counter()
         store.flush()
         run.flush_s = time.perf_counter() - t0
@@ -127,6 +131,8 @@ def summarise(runs: list[RunTiming]) -> dict:
             "write_s": med([r.write_s for r in rows]),
         })
     observations = sum(r.observations for r in runs[0].reports)
+    mapped = sum(r.mapped for r in runs[0].reports)
+    unmapped = sum(r.unmapped for r in runs[0].reports)
     build = [run.build_s for run in runs]
     return {
         "runs": len(runs),
@@ -143,7 +149,10 @@ def summarise(runs: list[RunTiming]) -> dict:
             "duplicates_s": med([r.duplicates_s for r in runs]),
             "shacl_s": med([r.shacl_s for r in runs]),
             "observations_per_s": round(observations / statistics.median(build), 1) if observations else 0.0,
+            "reports_per_s": round(len(per_report) / statistics.median(build), 1),
         },
+        "figures": {"mapped": mapped, "unmapped": unmapped,
+                    "coverage": round(mapped / (mapped + unmapped), 4) if mapped + unmapped else None},
         "per_run": [{**{k: v for k, v in asdict(run).items() if k != "reports"}, "build_s": run.build_s}
                     for run in runs],
         "environment": _environment(),
@@ -182,7 +191,9 @@ def print_table(summary: dict) -> None:
     console.print(
         f"reports {summary['reports']}, observations {summary['observations']}, triples {summary['triples']}\n"
         f"ontology load {m['ontology_s']:.2f}s, build {m['build_s']:.2f}s "
-        f"({m['observations_per_s']:.0f} observations/s), flush {m['flush_s']:.2f}s, "
+        f"({m['reports_per_s']:.1f} reports/s, {m['observations_per_s']:.0f} observations/s), flush {m['flush_s']:.2f}s, "
+        f"figures {summary['figures']['mapped']} mapped, {summary['figures']['unmapped']} unmapped, "
+        f"coverage {summary['figures']['coverage']:.1%}\n"
         f"fact table query {m['facts_query_s'] * 1000:.0f}ms\n"
         f"validation: to rdflib {m['to_rdflib_s']:.2f}s, duplicates {m['duplicates_s']:.2f}s, "
         f"SHACL {m['shacl_s']:.2f}s"
