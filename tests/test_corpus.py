@@ -106,8 +106,9 @@ def _fact_set(report) -> set[tuple]:
 
 @pytest.mark.parametrize("make", ["gbk", "utf16", "traditional", "halfwidth_thousands"])
 def test_corpus_variants_yield_the_same_facts(tmp_path, make):
-    from tests import variants
     from yibao.ingest.pipeline import process_file
+
+    from tests import variants
 
     for path in sorted((CORPUS / "reports").glob("*.txt")):
         text = path.read_text(encoding="utf-8")
