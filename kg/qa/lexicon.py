@@ -58,7 +58,8 @@ EN_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         "interest_income": ("interest income", "interest"),
         "expenditure": ("expenditure", "expenditures", "spending", "expenses", "outlays", "total expenditure",
                         "fund expenditure", "spent"),
-        "benefit_expenditure": ("benefit expenditure", "benefits paid", "benefit spending", "benefit payments"),
+        "benefit_expenditure": ("benefit expenditure", "benefits paid", "benefit spending", "benefit payments",
+                                "benefits", "insurance benefits", "benefit"),
         "inpatient_expenditure": ("inpatient expenditure", "inpatient spending", "hospitalisation spending",
                                   "hospitalization spending"),
         "outpatient_expenditure": ("outpatient expenditure", "outpatient spending"),
@@ -85,7 +86,10 @@ EN_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         "per_capita_contribution": ("per capita contribution", "individual contribution", "contribution per person",
                                     "contribution standard", "personal contribution", "individual contribution standard"),
         "per_capita_fiscal_subsidy": ("per capita subsidy", "subsidy per person", "subsidy standard",
-                                      "per capita fiscal subsidy", "fiscal subsidy per capita"),
+                                      "per capita fiscal subsidy", "fiscal subsidy per capita", "per-person subsidy",
+                                      "per person subsidy", "per-person government subsidy",
+                                      "per person government subsidy", "government subsidy per person",
+                                      "per-capita subsidy", "subsidy per head", "per head subsidy"),
         "contribution_base": ("contribution base", "contribution bases"),
         "income_execution_rate": ("income execution rate", "income budget execution", "revenue execution rate"),
         "expenditure_execution_rate": ("expenditure execution rate", "expenditure budget execution",
@@ -127,7 +131,10 @@ EN_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
     "statistic": {
         "growth_rate": ("growth rate", "growth", "growth rates", "year-on-year", "year on year", "yoy",
                         "rate of increase", "increase rate"),
-        "change": ("change", "absolute change", "change from the previous year"),
+        "change": ("absolute change", "change from the previous year", "change on the previous year",
+                   "by how much", "how much more", "how much less", "increase by", "rise by", "fall by",
+                   "how much did it increase", "how much did it rise", "how much did it fall", "increase over",
+                   "year-on-year change", "change over the previous year", "change from last year"),
         "share": ("share", "proportion"),
     },
     "policy": {
@@ -185,9 +192,19 @@ ZH_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         "annual_cap": ("封顶线", "最高支付限额", "年度限额", "支付限额", "封顶", "最高限额"),
         "fiscal_subsidy_arrival_rate": ("到账率",),
         "satisfaction_rate": ("满意程度",),
+        "fiscal_subsidy_income": ("财政补贴", "政府补贴", "财政补助"),
+        "expenditure": ("花了", "花费", "花钱", "开支", "用了", "支付了"),
+        "income": ("进账", "收了", "筹了", "筹集"),
+        "months_of_cover": ("能撑", "还能撑", "撑几个月", "能支付几个月", "可以支付几个月", "能用几个月",
+                            "还能用", "够用几个月", "够付几个月"),
+        "cumulative_balance": ("累计结存", "结存", "储备", "还结余", "还剩", "剩下", "家底", "余钱", "存量"),
+        "benefit_expenditure": ("待遇支出", "报销支出", "看病花了"),
     },
     "statistic": {
-        "growth_rate": ("增速", "增长速度", "同比增速"),
+        "growth_rate": ("增速", "增长速度", "同比增速", "增长率", "增幅", "涨幅", "同比增长率", "增长了百分之几"),
+        "change": ("比上年增加", "比上年多", "比上年少", "比去年多", "比去年少", "多花了", "少花了", "增加了多少",
+                   "减少了多少", "增加多少", "减少多少", "多了多少", "少了多少", "变化了多少", "增减"),
+        "share": ("占比", "比重", "所占比例", "占多大比例", "占多少比例", "占的比例", "百分之几", "比例"),
     },
     "policy": {
         "volume_based_procurement": ("药品集采", "耗材集采", "集中带量", "带量"),
@@ -587,6 +604,16 @@ class QALexicon:
                     for word in words:
                         add(word, scheme, ident, False)
         self.keys = entries
+        # English labels by their word stems, so that "spend", "spends" and "spending" find "spent"
+        self._stemmed: dict[str, list[tuple[tuple[str, ...], str, tuple, bool]]] = {}
+        for key, slot in entries.items():
+            # (not regions, and not a one-word statistic: "changed over the years" asks for a series)
+            if key.isascii() and any(c.isalpha() for c in key) and not all(s == "region" for s, _ in slot) \
+                    and not (" " not in key and any(s == "statistic" for s, _ in slot)):
+                stems = tuple(stem(w) for w in _EN_WORD_RE.findall(key))
+                if stems:
+                    self._stemmed.setdefault(stems[0], []).append(
+                        (stems, key, tuple(sorted(c for c in slot if c[0] != "region")), any(slot.values())))
         self._automaton = ahocorasick.Automaton()
         for key, slot in entries.items():
             self._automaton.add_word(key, (key, tuple(sorted(slot)), any(slot.values())))
@@ -602,6 +629,12 @@ class QALexicon:
             if key[-1].isascii() and key[-1].isalnum() and end + 1 < len(text) and _word_char(text[end + 1]):
                 continue
             out.append(Entity(start, end + 1, key, candidates, preferred))
+        words = [(m.start(), m.end(), stem(m.group())) for m in _EN_WORD_RE.finditer(text)]
+        for i, (start, _, first) in enumerate(words):
+            for stems, key, candidates, preferred in self._stemmed.get(first, ()):
+                tail = words[i:i + len(stems)]
+                if len(tail) == len(stems) and tuple(w[2] for w in tail) == stems and candidates:
+                    out.append(Entity(start, tail[-1][1], text[start:tail[-1][1]], candidates, preferred))
         return out
 
     def entities(self, text: str, blocked: list[tuple[int, int]] = ()) -> list[Entity]:
@@ -610,6 +643,29 @@ class QALexicon:
         found = [m for m in self.matches(text)
                  if not any(m.start < b and a < m.end for a, b in blocked)]
         return best_cover(found)
+
+
+_EN_WORD_RE = re.compile(r"[a-z]+(?:['-][a-z]+)*")
+# Irregular forms a stemmer leaves alone (it cuts suffixes; it does not know that "spent" is "spend").
+_IRREGULAR = {"spent": "spend", "grew": "grow", "grown": "grow", "rose": "rise", "risen": "rise", "fell": "fall",
+              "fallen": "fall", "paid": "pay", "ran": "run", "saw": "see", "seen": "see", "got": "get",
+              "gotten": "get", "gave": "give", "given": "give", "took": "take", "taken": "take", "led": "lead",
+              "sold": "sell", "bought": "buy", "held": "hold", "kept": "keep", "lost": "lose", "made": "make",
+              "went": "go", "gone": "go", "children": "child", "people": "person"}
+
+
+@lru_cache(maxsize=4096)
+def stem(word: str) -> str:
+    """The English word's stem (Snowball), after mapping irregular forms to their base."""
+    import snowballstemmer
+
+    word = _IRREGULAR.get(word, word)
+    return _stemmer(snowballstemmer).stemWord(word)
+
+
+@lru_cache(maxsize=1)
+def _stemmer(module):
+    return module.stemmer("english")
 
 
 def _word_char(c: str) -> bool:

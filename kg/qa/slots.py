@@ -168,7 +168,9 @@ class Slots:
                     continue
             if i not in skip:
                 out += [x for x in ids if x not in out]
-        return out
+        # "spend on benefits", "收入里财政补贴": a kind of the general indicator named beside it is meant
+        # (ids name kinds by suffix: benefit_expenditure is a kind of expenditure)
+        return [x for x in out if not any(y != x and y.endswith("_" + x) for y in out)]
 
     def unit_of(self, indicator: str) -> str | None:
         concept = self.vocab.indicators.get(indicator)
