@@ -182,8 +182,9 @@ ZH_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         "maternity": ("生育",),
     },
     "indicator": {
-        "months_of_cover": ("支付能力", "可支付时间", "可支付月份", "保障月数", "支付月份"),
-        "cumulative_balance": ("累计结存", "结存", "储备"),
+        "months_of_cover": ("支付能力", "可支付时间", "可支付月份", "保障月数", "支付月份", "能撑", "还能撑", "撑几个月",
+                            "能支付几个月", "可以支付几个月", "能用几个月", "还能用", "够用几个月", "够付几个月"),
+        "cumulative_balance": ("累计结存", "结存", "储备", "还结余", "还剩", "剩下", "家底", "余钱", "存量"),
         "enrollment": ("参保人员", "参保人口"),
         "procurement_savings": ("节约资金", "节省资金", "节约金额", "节省金额", "节约", "节省", "节约费用"),
         "price_reduction_avg": ("降价幅度", "价格降幅"),
@@ -195,9 +196,6 @@ ZH_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         "fiscal_subsidy_income": ("财政补贴", "政府补贴", "财政补助"),
         "expenditure": ("花了", "花费", "花钱", "开支", "用了", "支付了"),
         "income": ("进账", "收了", "筹了", "筹集"),
-        "months_of_cover": ("能撑", "还能撑", "撑几个月", "能支付几个月", "可以支付几个月", "能用几个月",
-                            "还能用", "够用几个月", "够付几个月"),
-        "cumulative_balance": ("累计结存", "结存", "储备", "还结余", "还剩", "剩下", "家底", "余钱", "存量"),
         "benefit_expenditure": ("待遇支出", "报销支出", "看病花了"),
     },
     "statistic": {
@@ -631,7 +629,7 @@ class QALexicon:
             out.append(Entity(start, end + 1, key, candidates, preferred))
         words = [(m.start(), m.end(), stem(m.group())) for m in _EN_WORD_RE.finditer(text)]
         for i, (start, _, first) in enumerate(words):
-            for stems, key, candidates, preferred in self._stemmed.get(first, ()):
+            for stems, _key, candidates, preferred in self._stemmed.get(first, ()):
                 tail = words[i:i + len(stems)]
                 if len(tail) == len(stems) and tuple(w[2] for w in tail) == stems and candidates:
                     out.append(Entity(start, tail[-1][1], text[start:tail[-1][1]], candidates, preferred))
