@@ -63,6 +63,11 @@ class ChartExtractor:
         kind_re = BY_YEAR_RE if by_year else BY_REGION_RE
         caption = next((c for c in captions if kind_re.search(c)
                         and any(m.id == indicator for m in lx.find(c, "indicator"))), None)
+        if caption is None and concept.unit == "percent":
+            # "图2 历年…参保人员结构图 (单位：%)": the one caption of this kind in percent
+            fitting = [c for c in captions if kind_re.search(c) and (u := UNIT_RE.search(c))
+                       and SURFACE_UNITS.get(u.group(1), ("", 1))[0] == "percent"]
+            caption = fitting[0] if len(fitting) == 1 else None
         if caption is None:
             return []
         funds = lx.find(caption, "fund")
@@ -76,7 +81,8 @@ class ChartExtractor:
         if any(v is None for v in values):
             return []
         if concept.unit == "percent" and all(abs(v) <= 1 for v in values):
-            values = [v * 100 for v in values]
+            # a spreadsheet's fractions (0.39522034946369411): percent, to the precision a chart shows
+            values = [(v * 100).quantize(Decimal("0.01")) for v in values]
         unit = UNIT_RE.search(caption)
         if unit and SURFACE_UNITS.get(unit.group(1), ("", 1))[0] == concept.unit:
             values = [v * SURFACE_UNITS[unit.group(1)][1] for v in values]
