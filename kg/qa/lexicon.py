@@ -262,7 +262,14 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
             "sub-regions", "subregions", "districts", "counties", "sub-region", "within", "below it",
             "its districts", "its counties"),
     "latest": ("最新", "最近", "目前", "现在", "当前", "latest", "most recent", "current", "currently", "now"),
+    # a policy's status (yb:status): the span's value is the status
+    "FullRollout": ("全面推开", "全面实施", "全面推行", "全面铺开", "全面开展", "全面执行", "全面落地", "全覆盖",
+                    "全面覆盖", "全部纳入", "全面启动", "fully rolled out", "full roll-out", "full rollout",
+                    "rolled out in full", "fully implemented", "full implementation", "in full", "fully"),
+    "SimulatedPayment": ("模拟付费", "模拟运行", "simulated payment", "simulation", "simulated"),
+    "Planned": ("计划实施", "准备实施", "拟实施", "将要实施", "planned", "plans to", "planning to"),
 }
+STATUSES = ("FullRollout", "SimulatedPayment", "Planned")
 
 COMPARATORS: tuple[tuple[str, str], ...] = (
     # (phrase, op); op "post<=" / "post>=" / "post<" / "post>" follow the number

@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from yibao.qa.answer import QAError
+from yibao.qa.lexicon import STATUSES
 from yibao.qa.plans.base import Plan, scoped_runs
 from yibao.qa.slots import Slots
 
@@ -46,6 +47,9 @@ def plan_policy(s: Slots, regions: list[str]) -> Plan:
                                         "name the policy (e.g. DRG, DIP, volume-based procurement, "
                                         "outpatient mutual aid)"), s.lang, examples=True)
     base = {"policyScope": policies}
+    statuses = [span.kind for span in p.spans if span.kind in STATUSES]
+    if statuses:  # "全面推开DRG": only where the report says so, not pilots or simulated payment
+        base["statusName"] = statuses[:1]
     runs = scoped_runs(s, regions, base, years=list(dict.fromkeys(years)) or [None])
     return Plan("policy_adopters", runs, s.lang, s.notes)
 
