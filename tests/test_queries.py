@@ -29,7 +29,7 @@ from tests.questions import build_store, load_gold, load_policy_gold
 
 runner = CliRunner()
 TEMPLATES = {"threshold", "value", "ranking", "series", "deficits", "budget_execution", "subsidy_arrival",
-             "provenance", "policy_adopters", "alliance", "mutual_aid"}
+             "provenance", "policy_adopters", "alliance", "mutual_aid", "findings"}
 FACT_VARIABLES = {"region", "year", "fund", "indicator", "basis", "value", "unit", "report", "quote", "start", "end"}
 
 

@@ -11,6 +11,9 @@ from yibao.graph import namespaces as ns
 from yibao.qa.context import local
 from yibao.qa.lexicon import FUND_SHORT_EN, FUND_SHORT_ZH, ROLE_LABELS, STATUS_LABELS, UNIT_SUFFIX_ZH
 
+KIND_LABELS = {"Problem": ("问题", "problem"), "Recommendation": ("建议", "recommendation"),
+               "Measure": ("措施", "measure")}
+
 if TYPE_CHECKING:
     from yibao.graph.vocab import Vocabulary
 
@@ -66,6 +69,7 @@ def _t(lang: str, zh: str, en: str) -> str:
 
 
 HEADINGS = {
+    "kind": ("类型", "Kind"), "category": ("类别", "Category"), "label": ("内容", "Finding"),
     "rank": ("排名", "Rank"), "region": ("地区", "Region"), "year": ("年份", "Year"), "fund": ("基金", "Fund"),
     "indicator": ("指标", "Indicator"), "basis": ("口径", "Basis"), "qualifier": ("适用对象", "Applies to"),
     "display": ("数值", "Value"), "due": ("应到位", "Due"), "received": ("实际到位", "Received"),
@@ -84,6 +88,7 @@ TABLE_COLUMNS = {
     "deficits": ("region", "year", "fund", "indicator", "basis", "display", "report", "quote"),
     "budget_execution": ("region", "year", "fund", "indicator", "basis", "display", "report", "quote"),
     "subsidy_arrival": ("region", "year", "fund", "basis", "display", "due", "received", "report", "quote"),
+    "findings": ("region", "year", "kind", "category", "label", "report", "quote"),
     "policy_adopters": ("region", "policy_label", "policy_type", "role", "status", "start_year", "year", "report",
                         "quote"),
     "alliance": ("alliance", "region", "role", "indicator", "qualifier", "display", "report", "quote"),
@@ -97,6 +102,7 @@ ROW_KEYS = ("region_code", "region", "year", "fund", "indicator", "basis", "stat
 
 
 EXTRA_KEYS = {
+    "findings": ("kind", "category", "label"),
     "ranking": ("rank",),
     "budget_execution": ("derived_from",),
     "subsidy_arrival": ("due", "received", "derived_from"),
@@ -272,6 +278,18 @@ class Shaper:
             row.update(lead=local(s.get("leadRegion")), policy_quote=s.get("policyQuote"))
         return row
 
+    def finding(self, s: dict[str, Any], template: str) -> dict[str, Any]:
+        """A problem, recommendation or measure a report states."""
+        region = local(s.get("region"))
+        return {
+            "region_code": region, "region": concept_label(self.vocab, "region", region, self.lang),
+            "year": s.get("year"), "fund": None, "indicator": None, "basis": None, "statistic": None,
+            "value": None, "unit": None, "display": "", "report": local(s.get("report")),
+            "quote": s.get("quote"), "start": s.get("start"), "end": s.get("end"), "derived": False,
+            "policy": None, "qualifier": None, "kind": s.get("kindName"),
+            "category": local(s.get("findingCategory")), "label": s.get("label"), "_period": None,
+        }
+
     def status_label(self, status: str | None, start_year: Any) -> str:
         label = STATUS_LABELS.get(status or "", ("", ""))[0 if self.lang == "zh" else 1]
         if start_year:
@@ -317,6 +335,10 @@ def cell(answer: Answer, row: dict[str, Any], column: str) -> str:
         return ROLE_LABELS.get(row.get("role") or "", ("", ""))[0 if lang == "zh" else 1]
     if column == "status":
         return STATUS_LABELS.get(row.get("status") or "", ("", ""))[0 if lang == "zh" else 1]
+    if column == "kind":
+        return KIND_LABELS.get(row.get("kind") or "", ("", ""))[0 if lang == "zh" else 1]
+    if column == "category":
+        return concept_label(vocab, "finding-category", row.get("category"), lang)
     if column == "alliance":
         return row.get("policy_label") or ""
     if column == "lead":

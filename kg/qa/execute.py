@@ -23,6 +23,8 @@ def _dedupe(rows: list[dict[str, Any]], template: str) -> list[dict[str, Any]]:
                                            r["start"] or 0, r["end"] or 0, str(r["quote"]))):
         if template in ("policy_adopters",):
             key = (row["policy"], row["region_code"])
+        elif template == "findings":
+            key = (row["report"], row["start"])
         elif template == "alliance":
             key = (row["policy"], row["region_code"], row["indicator"], row["qualifier"], str(row["value"]))
         else:
@@ -59,6 +61,8 @@ def _sort_key(template: str, order: str):
     if template == "alliance":
         return lambda r: (r["report"] or "", r["policy"] or "", _ROLE_ORDER.get(r.get("role"), 4),
                           r["region_code"] or "", r["indicator"] or "", r["qualifier"] or "", r["start"] or 0)
+    if template == "findings":
+        return lambda r: (r["region_code"] or "", r["year"] or 0, r["report"] or "", r["start"] or 0)
     if template == "mutual_aid":
         return lambda r: (r["region_code"] or "", r["year"] or 0, r["report"] or "", r["indicator"] or "",
                           r["qualifier"] or "", r["start"] or 0)
@@ -105,7 +109,8 @@ def execute(ctx: Context, plan: Plan, lang: str) -> tuple[list[dict[str, Any]], 
                 name = concept_label(ctx.vocab, "region", values["region"], lang)
                 plan.notes.append(_t(lang, f"{name}本身没有该数据，列出其下辖地区的数据",
                                      f"{name} itself has no such figure; showing the regions below it"))
-        shape = shaper.policy if plan.template in ("policy_adopters", "alliance") else shaper.fact
+        shape = shaper.policy if plan.template in ("policy_adopters", "alliance") else \
+            shaper.finding if plan.template == "findings" else shaper.fact
         rows += [shape(s, plan.template) for s in solutions]
     rows = _dedupe(rows, plan.template)
     rows.sort(key=_sort_key(plan.template, plan.order))

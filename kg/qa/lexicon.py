@@ -262,6 +262,12 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
             "sub-regions", "subregions", "districts", "counties", "sub-region", "within", "below it",
             "its districts", "its counties"),
     "latest": ("最新", "最近", "目前", "现在", "当前", "latest", "most recent", "current", "currently", "now"),
+    # findings the reports state (yb:Problem, yb:Recommendation, yb:Measure)
+    "Problem": ("存在的问题", "存在问题", "哪些问题", "什么问题", "问题", "不足之处", "短板", "困难", "薄弱环节",
+                "problems", "problem", "issues", "issue", "weaknesses", "shortcomings", "concerns", "findings"),
+    "Recommendation": ("建议", "意见建议", "改进措施", "对策", "下一步", "recommendations", "recommendation",
+                       "recommend", "recommended", "suggestions", "suggested", "advice"),
+    "Measure": ("监管措施", "采取了哪些措施", "措施", "举措", "measures", "actions taken"),
     # a policy's status (yb:status): the span's value is the status
     "FullRollout": ("全面推开", "全面实施", "全面推行", "全面铺开", "全面开展", "全面执行", "全面落地", "全覆盖",
                     "全面覆盖", "全部纳入", "全面启动", "fully rolled out", "full roll-out", "full rollout",
@@ -270,6 +276,7 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
     "Planned": ("计划实施", "准备实施", "拟实施", "将要实施", "planned", "plans to", "planning to"),
 }
 STATUSES = ("FullRollout", "SimulatedPayment", "Planned")
+FINDING_KINDS = ("Problem", "Recommendation", "Measure")
 
 COMPARATORS: tuple[tuple[str, str], ...] = (
     # (phrase, op); op "post<=" / "post>=" / "post<" / "post>" follow the number

@@ -43,7 +43,7 @@ from yibao.graph import namespaces as ns
 if TYPE_CHECKING:
     import pyoxigraph as ox
 
-CODE_TYPES = ("region", "fund", "indicator", "basis", "statistic", "policy", "qualifier", "unit")
+CODE_TYPES = ("region", "fund", "indicator", "basis", "statistic", "policy", "qualifier", "unit", "finding-category")
 SCALAR_TYPES = ("decimal", "integer", "boolean", "string")
 _CODE_ID_RE = re.compile(r"^[A-Za-z0-9_.\-]+$")
 _HEADER_RE = re.compile(r"^#\s*(id|zh|en|param|derived)\s*:\s*(.*?)\s*$")

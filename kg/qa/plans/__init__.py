@@ -6,7 +6,7 @@ import re
 from decimal import Decimal
 
 from yibao.qa.answer import QAError
-from yibao.qa.lexicon import Entity
+from yibao.qa.lexicon import FINDING_KINDS, Entity
 from yibao.qa.plans.base import Plan
 from yibao.qa.plans.budget import plan_execution, plan_subsidy
 from yibao.qa.plans.facts import (
@@ -17,6 +17,7 @@ from yibao.qa.plans.facts import (
     plan_threshold,
     plan_value,
 )
+from yibao.qa.plans.findings import plan_findings
 from yibao.qa.plans.policy import plan_policy
 from yibao.qa.slots import Slots
 
@@ -34,6 +35,8 @@ def choose_plan(s: Slots) -> Plan:
         s.check_unknown_region()  # only in a question that is otherwise about the graph ("你好" is not)
     if p.has("provenance") and not s.ids("policy"):
         return plan_provenance(s, regions)
+    if p.has(*FINDING_KINDS) and not s.by_scheme["indicator"]:  # "报告里指出了哪些问题"
+        return plan_findings(s, regions)
     if s.policy_context or s.ids("policy"):
         return plan_policy(s, regions)
     indicators = s.indicators()
