@@ -226,8 +226,8 @@ def test_relative_year(contexts):
 @pytest.mark.parametrize(("question", "kind", "words"), [
     ("今天天气怎么样？", "no_template", ["没有匹配"]),
     ("What is the weather like?", "no_template", ["no question template"]),
-    ("株州的累计结余是多少", "unknown_region", ["株州", "株洲 (430200)"]),
-    ("What is Zhuzou's cumulative balance?", "unknown_region", ["Zhuzou", "Zhuzhou (430200)"]),
+    ("深土川市的累计结余是多少", "unknown_region", ["深土川市"]),
+    ("What is Shenzen's cumulative balance?", "unknown_region", ["Shenzen", "Shenzhen (440300)"]),
     ("株洲的基金盈余是多少", "unknown_indicator", ["盈余", "结余"]),
     ("累计结余低于6个月的地区", "unit", ["单位不符"]),
     ("Which regions have a cumulative balance above 6 months?", "unit", ["unit mismatch"]),
@@ -325,10 +325,18 @@ def test_cli_unknown_question_lists_examples(sample_store):
 
 
 def test_cli_unknown_region(sample_store):
-    result = _ask("What is Zhuzou's cumulative balance?", "--store", str(sample_store))
+    result = _ask("What is Shenzen's cumulative balance?", "--store", str(sample_store))
     assert result.exit_code == 2
     assert result.stderr.strip().splitlines() == [
-        line for line in result.stderr.strip().splitlines() if line.startswith("error: unknown region 'Zhuzou'")]
+        line for line in result.stderr.strip().splitlines() if line.startswith("error: unknown region 'Shenzen'")]
+
+
+@pytest.mark.parametrize(("question", "written"), [("What is Zhuzou's cumulative balance?", "Zhuzou"),
+                                                   ("株州的累计结余是多少", "株州")])
+def test_a_misspelt_region_with_data_is_corrected_and_said_so(sample_store, question, written):
+    answer = ask(ox.Store.read_only(str(sample_store)), question)
+    assert answer.rows and {r["region_code"] for r in answer.rows} <= {"430200", "430200_municipal"}
+    assert any(written in note for note in answer.notes)
 
 
 def test_cli_empty_result(sample_store):

@@ -9,7 +9,7 @@ from functools import lru_cache
 
 from yibao.qa.answer import QAError, _t, concept_label
 from yibao.qa.context import Context
-from yibao.qa.lexicon import Entity, Number, closest, fold, has_cjk, leftovers
+from yibao.qa.lexicon import Entity, Number, closest, fold, has_cjk, leftovers, region_english_names
 from yibao.qa.question import Parsed
 
 NON_BUDGET_BASES = ("actual", "policy", "derived")
@@ -319,6 +319,36 @@ class Slots:
                 indicators = [i for i in mentions[-1].ids("indicator") if i in indicators][:1]
         return self.need_indicator(indicators)
 
+    def correct_region(self) -> str | None:
+        """A misspelt place name whose one close match is a region the graph holds data for
+        (株州 → 株洲 by sound, Zhuzou → Zhuzhou by spelling): that region, with a note saying so."""
+        data = self.ctx.data_regions()
+        for word in leftovers(self.p.text, self.recognised_spans()):
+            if not _region_like(word, self.p.original):
+                continue
+            scored: dict[str, float] = {}
+            for code in data:
+                concept = self.vocab.regions.get(code)
+                if concept is None:
+                    continue
+                names = [fold(n) for n in concept.labels_zh] if has_cjk(word) else \
+                    [fold(n) for n in region_english_names(concept.label_en, concept.level)] if concept.label_en else []
+                best = max((_similarity(word, n) for n in names), default=0.0)
+                if best:
+                    scored[code] = best
+            ranked = sorted(scored.items(), key=lambda kv: (-kv[1], kv[0]))
+            top = [code for code, score in ranked if ranked and score == ranked[0][1]]
+            parents = [c for c in top if all(c == o or c in self.vocab.ancestors(o) for o in top)]
+            if len(top) > 1 and parents:  # 株洲市 and its 株洲县 (a former name) sound alike: the city
+                ranked = [(parents[0], ranked[0][1])] + [kv for kv in ranked if kv[0] not in top]
+            if ranked and ranked[0][1] >= 0.8 and (len(ranked) == 1 or ranked[1][1] < ranked[0][1] - 0.1):
+                code = ranked[0][0]
+                name = self.label("region", code)
+                self.notes.append(self.t(f"“{self.written(word)}”按“{name}”理解（已纠正拼写）",
+                                         f"'{self.written(word)}' read as {name} (spelling corrected)"))
+                return code
+        return None
+
     def check_unknown_region(self) -> None:
         """A word that looks like a misspelt or unknown place name → a message naming the closest regions."""
         for word in leftovers(self.p.text, self.recognised_spans()):
@@ -382,6 +412,29 @@ def _domain_words() -> tuple[str, ...]:
         for synonyms in by_id.values():
             words += list(synonyms)
     return tuple(w for w in words if has_cjk(w))
+
+
+def _similarity(word: str, name: str) -> float:
+    """How alike a written place name and a region name are: by sound for Chinese (pinyin, so that
+    株州 matches 株洲), by spelling for English; 1.0 is the same."""
+    import difflib
+
+    if has_cjk(word):
+        if not has_cjk(name):
+            return 0.0
+        word, name = _pinyin(word), _pinyin(name)
+        if not word or not name:
+            return 0.0
+    return difflib.SequenceMatcher(None, word, name).ratio()
+
+
+@lru_cache(maxsize=4096)
+def _pinyin(text: str) -> str:
+    from pypinyin import lazy_pinyin
+
+    if len(text) >= 3:  # 株洲市 → 株洲; but 株州 keeps its 州
+        text = re.sub(r"(?:市|县|区|省|盟|旗)$", "", text)
+    return "".join(lazy_pinyin(text))
 
 
 def _region_like(word: str, original: str) -> bool:

@@ -32,7 +32,11 @@ def choose_plan(s: Slots) -> Plan:
     p = s.p
     regions = s.regions()
     if not regions and (s.by_scheme["indicator"] or s.funds() or s.ids("policy") or s.p.numbers):
-        s.check_unknown_region()  # only in a question that is otherwise about the graph ("你好" is not)
+        corrected = s.correct_region()  # "Zhuzou", "株州": a misspelt region the graph holds
+        if corrected:
+            regions = [corrected]
+        else:
+            s.check_unknown_region()  # only in a question that is otherwise about the graph ("你好" is not)
     if p.has("provenance") and not s.ids("policy"):
         return plan_provenance(s, regions)
     if p.has(*FINDING_KINDS) and not s.by_scheme["indicator"]:  # "报告里指出了哪些问题"
