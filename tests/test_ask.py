@@ -333,8 +333,8 @@ def test_cli_unknown_region(sample_store):
 
 @pytest.mark.parametrize(("question", "written"), [("What is Zhuzou's cumulative balance?", "Zhuzou"),
                                                    ("株州的累计结余是多少", "株州")])
-def test_a_misspelt_region_with_data_is_corrected_and_said_so(sample_store, question, written):
-    answer = ask(ox.Store.read_only(str(sample_store)), question)
+def test_a_misspelt_region_with_data_is_corrected_and_said_so(contexts, question, written):
+    answer = ask(contexts["sample"].store, question, ctx=contexts["sample"])
     assert answer.rows and {r["region_code"] for r in answer.rows} <= {"430200", "430200_municipal"}
     assert any(written in note for note in answer.notes)
 
