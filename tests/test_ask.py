@@ -360,3 +360,16 @@ def test_ask_end_to_end_in_a_subprocess(sample_store):
                          capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["template"] == "threshold"
+
+
+@pytest.mark.parametrize(("question", "reason"), [
+    ("深圳市2022年医保基金累计结余", "没有深圳市的报告"),
+    ("What was Shenzhen's cumulative balance in 2022?", "no report for Shenzhen"),
+    ("株洲2023年城乡居民医保基金支出是多少", "没有2023年的数据；已有的年份"),
+    ("Zhuzhou resident fund expenditure in 2023", "years covered: "),
+    ("哪些地区实行了DIP付费？", "没有报告提到DIP"),
+])
+def test_no_answer_says_why(contexts, question, reason):
+    answer = ask(contexts["sample"].store, question, ctx=contexts["sample"])
+    assert not answer.rows
+    assert any(reason in note for note in answer.notes), answer.notes

@@ -26,6 +26,13 @@ _LATEST_YEAR_QUERY = f"""
 SELECT (MAX(?y) AS ?latest) WHERE {{ GRAPH ?g {{ ?o <{ns.YB}refYear> ?y ; <{ns.YB}region> ?r }} }}"""
 
 
+_COVERAGE_QUERY = f"""
+SELECT DISTINCT ?y ?i ?f ?scope WHERE {{
+  GRAPH ?g {{ ?o <{ns.YB}refYear> ?y ; <{ns.YB}indicator> ?i ; <{ns.YB}fund> ?f ; <{ns.YB}region> ?r }}
+  FILTER EXISTS {{ GRAPH <{ns.ONTOLOGY_GRAPH}> {{ ?r <{ns.SKOS}broader>* ?scope }} }}
+}}"""
+_COVERAGE_ANY_QUERY = f"""
+SELECT DISTINCT ?y ?i ?f WHERE {{ GRAPH ?g {{ ?o <{ns.YB}refYear> ?y ; <{ns.YB}indicator> ?i ; <{ns.YB}fund> ?f }} }}"""
 _LATEST_YEAR_IN_QUERY = f"""
 SELECT ?scope (MAX(?y) AS ?latest) WHERE {{
   GRAPH ?g {{ ?o <{ns.YB}refYear> ?y ; <{ns.YB}region> ?r }}
@@ -59,6 +66,17 @@ class Context:
             rows = self.store.query(_ALLIANCE_NAMES_QUERY)
             self._alliances = sorted({s["label"].value for s in rows}, key=lambda n: (-len(n), n))
         return self._alliances
+
+    def coverage(self, region: str | None) -> tuple[list[int], set[tuple[str, str]]]:
+        """(years, (indicator, fund) pairs) the graph states for `region` and the regions below it (or anywhere)."""
+        import pyoxigraph as ox
+
+        substitutions = {ox.Variable("scope"): ox.NamedNode(ns.code("region", region))} if region else {}
+        years, pairs = set(), set()
+        for row in self.store.query(_COVERAGE_QUERY if region else _COVERAGE_ANY_QUERY, substitutions=substitutions):
+            years.add(int(row["y"].value))
+            pairs.add((local(row["i"].value) or "", local(row["f"].value) or ""))
+        return sorted(years), pairs
 
     def latest_year(self, region: str | None) -> int | None:
         import pyoxigraph as ox

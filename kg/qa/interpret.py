@@ -46,6 +46,10 @@ def ask(store: ox.Store, question: str, lang: str = "auto", ctx: Context | None 
     keys = ROW_KEYS + EXTRA_KEYS.get(plan.template, ()) + ("other_quotes",)
     rows = [{k: _jsonable(row.get(k)) for k in keys} for row in rows]
     notes = list(plan.notes)
+    if not rows:
+        from yibao.qa.why import reasons
+
+        notes += reasons(ctx, plan, parsed.lang)
     if any(r["derived"] for r in rows):
         notes.append(_t(parsed.lang, "口径为“推算值”的行不是报告原文给出的数字，而是由所引两个数字相除推算",
                         "rows with basis 'derived' are not stated in a report: they are computed from the two "
