@@ -49,7 +49,9 @@ EN_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         "civil_servant": ("civil servant", "civil servants", "civil servant subsidy", "civil servant medical subsidy"),
         "retired_cadre": ("retired cadres", "retired cadre", "veterans"),
         "medical_assistance": ("medical assistance", "medical aid"),
-        "department_budget": ("department budget", "departmental budget", "bureau budget", "the bureau's budget"),
+        "department_budget": ("department budget", "departmental budget", "bureau budget", "the bureau's budget",
+                              "healthcare security bureau", "medical security bureau", "medical insurance bureau",
+                              "healthcare security administration", "bureau", "医保局", "医疗保障局"),
     },
     "indicator": {
         "income": ("income", "revenue", "revenues", "total income", "fund income", "receipts"),

@@ -55,6 +55,10 @@ def choose_plan(s: Slots) -> Plan:
             s.notes.append(s.t(f"按单位推断指标为{s.label('indicator', by_unit[0])}",
                                      f"indicator inferred from the unit: {s.label('indicator', by_unit[0])}"))
     execution = [i for i in indicators if s._is_execution_rate(i)]
+    if not execution and indicators and s.statistic() == "share" and "budget" in s.ids("basis"):
+        # "what share of its budget did it spend": the execution rate of what was spent
+        rate_for = {c.rate_of: c.id for c in s.vocab.indicators.values() if c.rate_of}
+        execution = [rate_for.get(i, "budget_execution_rate") for i in indicators] + ["budget_execution_rate"]
     subsidy_terms = {"fiscal_subsidy_arrival_rate", "fiscal_subsidy_received", "fiscal_subsidy_due"}
     compared = [n for n in values if s.comparator_for(n)]
     if p.has("deficit") or (indicators == ["current_balance"] and any(

@@ -20,6 +20,8 @@ def plan_subsidy(s: Slots, regions: list[str], number: Number | None) -> Plan:
 def plan_execution(s: Slots, regions: list[str], execution: list[str], values: list[Number]) -> Plan:
     specific = [i for i in execution if i != "budget_execution_rate"]
     every_rate = sorted(i for i in s.vocab.indicators if s._is_execution_rate(i))
+    if specific and "budget_execution_rate" in execution:  # a specific rate, or the unqualified one beside it
+        specific.append("budget_execution_rate")
     base: dict[str, Any] = {"indicator": specific or every_rate, "fundScope": s.funds()}
     low, high, op = BAND[0], BAND[1], "outside"
     numbers = [n for n in values if n.unit in (None, "percent")]
@@ -33,6 +35,8 @@ def plan_execution(s: Slots, regions: list[str], execution: list[str], values: l
             low = value
         else:
             high = value
+    elif not numbers and not s.p.has("band"):
+        op = "any"  # "淮北居民医保基金支出预算执行率是多少": the rate itself, whatever it is
     elif numbers:
         raise QAError("missing", s.t("请说明是低于、高于还是超出某个区间（如“低于95%”“不在95%到105%之间”）",
                                         "say below, above or outside which band (e.g. 'below 95%', "
