@@ -1,0 +1,81 @@
+"""Questions as users ask them (tests/fixtures/questions-dev.json, a copy of shared/questions), scored
+with the rules written in that file — the same as shared/tools/score_questions.py — plus the wrong-row
+cases that must never come back."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+from yibao.cli.main import app
+
+QUESTIONS = json.loads((Path(__file__).parent / "fixtures" / "questions-dev.json").read_text(encoding="utf-8"))
+PASS_RATE = 0.90
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    path = tmp_path_factory.mktemp("questions") / "store"
+    result = runner.invoke(app, ["build", str(Path(__file__).parent.parent / "data" / "reports"), "--store", str(path)])
+    assert result.exit_code == 0, result.output
+    return path
+
+
+def _ask(store: Path, question: str) -> tuple[int, list[dict]]:
+    result = runner.invoke(app, ["ask", question, "--format", "json", "--store", str(store)])
+    rows = json.loads(result.stdout)["rows"] if result.stdout.strip().startswith("{") else []
+    return result.exit_code, rows
+
+
+def _close(a: float, b: float) -> bool:
+    return abs(a - b) <= max(1e-6, 0.005 * abs(b))
+
+
+def failures(question: dict, code: int, rows: list[dict]) -> list[str]:
+    """Why an answer fails the question's checks (empty: it passes), as score_questions.py decides."""
+    if question.get("expect_no_answer"):
+        return [] if not rows and code != 0 else [f"expected no answer, got {len(rows)} row(s), exit {code}"]
+    regions = {str(r.get("region_code", "")) for r in rows}
+    values = [float(r["value"]) for r in rows if isinstance(r.get("value"), (int, float))]
+    why = [f"missing region {c}" for c in question.get("include", []) if c not in regions]
+    why += [f"unexpected region {c}" for c in question.get("exclude", []) if c in regions]
+    if question.get("values") and not any(_close(v, g) for v in values for g in question["values"]):
+        why.append(f"none of values {question['values']}")
+    if question.get("quote_contains") and not any(question["quote_contains"] in str(r.get("quote", "")) for r in rows):
+        why.append("no source quote")
+    if not rows:
+        why.append(f"no rows (exit {code})")
+    return why
+
+
+def test_user_questions_pass_rate(store):
+    failed = {}
+    for question in QUESTIONS:
+        why = failures(question, *_ask(store, question["q"]))
+        if why:
+            failed[question["id"]] = why
+    rate = 1 - len(failed) / len(QUESTIONS)
+    print(f"user questions: {rate:.3f} ({len(QUESTIONS) - len(failed)}/{len(QUESTIONS)}); failed: {failed}")
+    assert rate >= PASS_RATE, failed
+
+
+def test_subsidy_arrival_pairs_only_figures_that_belong_together(store):
+    """A report listing central, provincial and municipal allocations and two received amounts has no
+    one rate to derive: no invented 16 %, 31.83 %, 48.87 % or 617.6 %."""
+    code, rows = _ask(store, "哪些地区财政补助资金未足额到位")
+    assert code == 0
+    assert not [r for r in rows if r["region_code"] == "340600" and r["derived"]]
+    assert {"370203", "370213"} <= {r["region_code"] for r in rows}
+
+
+def test_an_execution_rate_lookup_returns_the_rate(store):
+    code, rows = _ask(store, "淮北2023年居民医保基金支出预算执行率是多少")
+    assert code == 0 and any(_close(float(r["value"]), 98.51) for r in rows)
+
+
+def test_full_rollout_is_not_a_pilot_or_simulated_payment(store):
+    code, rows = _ask(store, "哪些城市全面实施了DRG付费？")
+    assert code == 0 and {r["region_code"] for r in rows} == {"340600"}
