@@ -637,6 +637,8 @@ class QALexicon:
         for key, slot in entries.items():
             self._automaton.add_word(key, (key, tuple(sorted(slot)), any(slot.values())))
         self._automaton.make_automaton()
+        # closest-name search indexes, built once and cached on disk with the lexicon (refusals stay fast)
+        self.name_indexes = {scheme: build_label_index(vocab, scheme) for scheme in ("region", "indicator", "fund", "policy")}
 
     def matches(self, text: str) -> list[Entity]:
         """Every label occurrence in the folded `text` (overlapping), English ones on word boundaries."""
@@ -809,11 +811,24 @@ def leftovers(text: str, spans: list[tuple[int, int]]) -> list[str]:
 class _Index:
     labels: dict[str, set[str]] = field(default_factory=dict)  # folded label → ids
     shown: dict[str, str] = field(default_factory=dict)
+    grams: dict[str, set[str]] = field(default_factory=dict)  # character n-gram → folded labels holding it
+
+
+def _grams(text: str) -> set[str]:
+    """Character bigrams (and single characters of Chinese text): what a misspelling leaves intact."""
+    out = {text[i:i + 2] for i in range(len(text) - 1)}
+    if has_cjk(text):
+        out |= set(text)
+    return out
 
 
 @lru_cache(maxsize=8)
 def _label_index(scheme: str) -> _Index:
-    vocab = load_vocabulary()
+    return build_label_index(load_vocabulary(), scheme)
+
+
+def build_label_index(vocab: Vocabulary, scheme: str) -> _Index:
+    """Every label of `scheme` with the concepts it names and an n-gram index for closest-name search."""
     index = _Index()
     for concept in vocab[scheme].values():
         labels = list(concept.labels_zh)
@@ -823,22 +838,33 @@ def _label_index(scheme: str) -> _Index:
             key = fold(label)
             index.labels.setdefault(key, set()).add(concept.id)
             index.shown.setdefault(key, label)
+            for gram in _grams(key):
+                index.grams.setdefault(gram, set()).add(key)
     for synonyms in (EN_SYNONYMS, ZH_SYNONYMS):
         for ident, words in synonyms.get(scheme, {}).items():
             for word in words:
                 key = fold(word)
                 index.labels.setdefault(key, set()).add(ident)
                 index.shown.setdefault(key, word)
+                for gram in _grams(key):
+                    index.grams.setdefault(gram, set()).add(key)
     return index
 
 
-def closest(scheme: str, text: str, limit: int = 5) -> list[tuple[float, str, str]]:
-    """Up to `limit` (ratio, label, id) of `scheme` closest to `text`, best first, one per concept."""
+def closest(scheme: str, text: str, limit: int = 5, index: _Index | None = None) -> list[tuple[float, str, str]]:
+    """Up to `limit` (ratio, label, id) of `scheme` closest to `text`, best first, one per concept
+    (`index`: a prebuilt one, e.g. QALexicon.name_indexes[scheme], cached on disk with the lexicon)."""
     query = fold(text)
-    index = _label_index(scheme)
+    index = index or _label_index(scheme)
     matcher = difflib.SequenceMatcher(b=query)
     best: dict[str, tuple[float, int, str]] = {}
-    for key, ids in index.labels.items():
+    shared: dict[str, int] = {}  # only labels sharing n-grams with the text are worth comparing
+    for gram in _grams(query):
+        for key in index.grams.get(gram, ()):
+            shared[key] = shared.get(key, 0) + 1
+    shortlist = sorted(shared, key=lambda k: (-shared[k], k))[:300]
+    for key in shortlist:
+        ids = index.labels[key]
         matcher.set_seq1(key)
         if matcher.real_quick_ratio() < 0.4 or matcher.quick_ratio() < 0.4:
             continue

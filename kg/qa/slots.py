@@ -270,7 +270,7 @@ class Slots:
             return None
         best: tuple[float, str, list] | None = None
         for word in words:
-            found = closest(scheme, word)
+            found = closest(scheme, word, index=self.ctx.lexicon.name_indexes.get(scheme))
             if found and (best is None or found[0][0] > best[0]):
                 best = (found[0][0], word, found)
         if best is None:
@@ -354,7 +354,7 @@ class Slots:
         for word in leftovers(self.p.text, self.recognised_spans()):
             if not _region_like(word, self.p.original):
                 continue
-            found = closest("region", word)
+            found = closest("region", word, index=self.ctx.lexicon.name_indexes.get("region"))
             if found and (found[0][0] >= 0.5 if has_cjk(word) else found[0][0] >= 0.75):
                 shown = ", ".join(f"{label} ({ident})" for _, label, ident in found)
                 word = self.written(word)
