@@ -420,6 +420,58 @@ QUESTIONS: list[Question] = [
 ]
 
 
+# --- value lookups as people say them: each case asked four ways (two Chinese, two English) ----------
+# The phrasings are how analysts write (colloquial forms, inflections, word order), not the labels of
+# the code lists; the expected rows come from the gold facts.
+
+_REGION_NAMES = {"430200": ("株洲", "Zhuzhou"), "370200": ("青岛", "Qingdao")}
+_FUND_NAMES = {"employee": ("职工医保", "employee fund"), "resident": ("居民医保", "resident insurance"),
+               "employee_pooled": ("职工统筹基金", "employee pooled fund"),
+               "employee_personal_account": ("个人账户", "personal accounts"),
+               "all_basic": ("两项基金合计", "both funds combined")}
+_INDICATOR_NAMES = {
+    "income": (("基金收入", "收了多少钱"), ("income", "revenue")),
+    "expenditure": (("基金支出", "花了多少钱"), ("spending", "spend")),
+    "cumulative_balance": (("累计结余", "还结余多少钱"), ("cumulative balance", "reserves")),
+    "current_balance": (("当期结余", "当年结余"), ("current balance", "annual surplus")),
+    "enrollment": (("参保人数", "参保人员有多少"), ("enrollment", "insured persons")),
+    "benefit_expenditure": (("待遇支出", "报销支出"), ("benefit expenditure", "benefits paid")),
+    "premium_income": (("征缴收入", "保险费收入"), ("premium income", "contributions")),
+    "months_of_cover": (("可支付月数", "还能撑几个月"), ("months of cover", "payable months")),
+}
+_VALUE_CASES = (
+    ("370200", "resident", "cumulative_balance", 2019), ("370200", "resident", "current_balance", 2019),
+    ("370200", "resident", "enrollment", 2019), ("370200", "resident", "expenditure", 2019),
+    ("370200", "resident", "income", 2019), ("430200", "employee", "benefit_expenditure", 2022),
+    ("430200", "employee", "cumulative_balance", 2022), ("430200", "employee", "current_balance", 2022),
+    ("430200", "employee", "expenditure", 2022), ("430200", "employee", "income", 2022),
+    ("430200", "employee", "premium_income", 2022), ("430200", "resident", "benefit_expenditure", 2022),
+    ("430200", "resident", "cumulative_balance", 2022), ("430200", "resident", "current_balance", 2022),
+    ("430200", "resident", "expenditure", 2022), ("430200", "employee_pooled", "cumulative_balance", 2022),
+    ("430200", "employee_pooled", "months_of_cover", 2022), ("430200", "employee_personal_account",
+                                                              "cumulative_balance", 2022),
+    ("430200", "employee_personal_account", "expenditure", 2022), ("430200", "all_basic", "income", 2022),
+    ("430200", "all_basic", "expenditure", 2022), ("430200", "all_basic", "cumulative_balance", 2022),
+    ("430200", "all_basic", "premium_income", 2022), ("430200", "employee_pooled", "current_balance", 2022),
+    ("430200", "resident", "enrollment", 2022),
+)
+
+
+def _value_questions() -> list[Question]:
+    out = []
+    for region, fund, indicator, year in _VALUE_CASES:
+        (rz, re_), (fz, fe) = _REGION_NAMES[region], _FUND_NAMES[fund]
+        (iz1, iz2), (ie1, ie2) = _INDICATOR_NAMES[indicator]
+        expected = fact(indicator, funds=(fund,), years=(year,), region=region)
+        for text in (f"{rz}{year}年{fz}{iz1}是多少", f"{year}年{rz}{fz}{iz2}",
+                     f"What was {re_}'s {fe} {ie1} in {year}?", f"{re_} {fe} {ie2} {year}"):
+            out.append(Q(text, "value", expected, tags=("phrasing",)))
+    return out
+
+
+QUESTIONS += [q for q in _value_questions() if q.text not in {x.text for x in QUESTIONS}]
+
+
 # --- policy questions: expectations from the fixture --------------------------------------------------
 
 @dataclass
