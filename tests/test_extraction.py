@@ -70,15 +70,7 @@ def test_variants_yield_the_same_facts(tmp_path, reports, make):
     for path in REPORTS:
         text = path.read_text(encoding="utf-8")
         target = tmp_path / path.name
-        if make == "gbk":
-            target.write_bytes(variants.to_gbk(text))
-        elif make == "utf16":
-            target.write_bytes(variants.to_utf16(text))
-        elif make == "traditional":
-            target.write_text(variants.to_traditional(text), encoding="utf-8")
-        else:
-            target.write_text(variants.with_thousands_separators(variants.to_halfwidth_punctuation(text)),
-                              encoding="utf-8")
+        variants.write_variant(text, target, make)
         variant = process_file(target)
         assert _fact_set(variant) == _fact_set(reports[path.stem]), (make, path.name)
         for o in variant.observations:

@@ -80,3 +80,21 @@ def with_thousands_separators(text: str) -> str:
     leading zero, and digits inside codes or next to letters are left unchanged.
     """
     return _LONG_INTEGER.sub(_group, text)
+
+
+VARIANTS = ("gbk", "utf16", "traditional", "halfwidth_thousands")
+
+
+def write_variant(text: str, target, make: str) -> None:
+    """Write ``text`` to ``target`` (a Path) as the variant ``make`` (one of VARIANTS)."""
+    if make == "gbk":
+        try:
+            target.write_bytes(to_gbk(text))
+        except UnicodeEncodeError:  # a character GBK lacks: GB18030, its superset, has every one
+            target.write_bytes(text.encode("gb18030"))
+    elif make == "utf16":
+        target.write_bytes(to_utf16(text))
+    elif make == "traditional":
+        target.write_text(to_traditional(text), encoding="utf-8")
+    else:
+        target.write_text(with_thousands_separators(to_halfwidth_punctuation(text)), encoding="utf-8")

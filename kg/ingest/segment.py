@@ -124,6 +124,15 @@ def split_spans(text: str, start: int, end: int, stops: str) -> list[tuple[int, 
     return out
 
 
+def trim_span(text: str, start: int, end: int, leading: str = "") -> tuple[int, int]:
+    """[start, end) without surrounding white space, nor the ``leading`` characters at its start."""
+    while start < end and (text[start].isspace() or text[start] in leading):
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
 def _lines(text: str) -> list[Span]:
     spans, pos = [], 0
     for line in text.splitlines(keepends=True):

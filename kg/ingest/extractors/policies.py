@@ -21,7 +21,7 @@ from decimal import Decimal
 from yibao.ingest.context import ReportContext
 from yibao.ingest.quantities import find_quantities
 from yibao.ingest.resolve import DEICTIC_RE, Resolver
-from yibao.ingest.segment import Document, split_spans
+from yibao.ingest.segment import Document, split_spans, trim_span
 from yibao.model import Observation, Policy
 
 SENTENCE_RE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
@@ -384,14 +384,7 @@ def _start(text: str, report_year: int | None) -> tuple[int | None, str | None]:
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and (text[start].isspace() or text[start] in "，,。；;"):
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
-
-
-
+    return trim_span(text, start, end, "，,。；;")
 
 
 class PolicyFacts:

@@ -18,7 +18,7 @@ from yibao.ingest.lexicon import Mention
 from yibao.ingest.quantities import Quantity, find_quantities
 from yibao.ingest.reading import normalise
 from yibao.ingest.resolve import DEICTIC_RE, RELATIVE_YEAR_RE, YEAR_RE, Frame, Resolver
-from yibao.ingest.segment import Document, split_spans
+from yibao.ingest.segment import Document, split_spans, trim_span
 from yibao.model import Observation
 
 SENTENCE_END = "。！？!?；;\n"
@@ -497,11 +497,7 @@ def _quote_span(norm: str, c_start: int, c_end: int, q: Quantity, c_quants: list
 
 
 def _trim(norm: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and (norm[start].isspace() or norm[start] in "、()（）"):
-        start += 1
-    while end > start and norm[end - 1].isspace():
-        end -= 1
-    return start, end
+    return trim_span(norm, start, end, "、()（）")
 
 
 class TextFacts:
