@@ -149,18 +149,21 @@ def red_line(message: str) -> None:
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def safe_cell(value: object) -> object:
-    """A CSV cell a spreadsheet will not run: text starting with = + - @ tab or CR gets a leading '.
+_FORMULA_CHARS = frozenset("=+-*/^&|!();:@$[]{}<>\"'~")
 
-    Numbers (and number-like text such as -3.37) are left alone: they are data, not formulas.
+
+def safe_cell(value: object) -> object:
+    """A CSV cell a spreadsheet will not run: text starting with = @ tab or CR gets a leading '.
+
+    A leading - or + is data (a negative figure "-4244.9万元", "-3.05%") unless what follows could
+    make a formula (an operator, a parenthesis, a reference or a pipe: "-2+3+cmd|' /C calc'!A0");
+    then it is neutralised too.
     """
     if not isinstance(value, str) or not value.startswith(FORMULA_START):
         return value
-    try:
-        float(value)
-    except ValueError:
-        return "'" + value
-    return value
+    if value[0] in "+-" and not any(c in _FORMULA_CHARS for c in value[1:]):
+        return value
+    return "'" + value
 
 
 def csv_writer(stream: Any = None) -> Any:
