@@ -48,6 +48,9 @@ from yibao.model import DecodedText
 __all__ = ["ReadError", "damaged_figures", "decode_file", "normalise", "read_text"]
 
 
+UNDECODABLE = "cannot decode as UTF-8, UTF-16 or GB18030"
+
+
 class ReadError(Exception):
     """A report file that cannot be read as text; ``str(e)`` is ``"<file name>: <reason>"``."""
 
@@ -214,9 +217,8 @@ def _decode(path: Path, data: bytes, lenient: bool = False) -> tuple[str, str]:
         text = data.decode("utf-8", errors="replace")
         if text.count("\ufffd") <= max(1, len(text) // 100):  # a few stray bytes, not another encoding
             return _strip_bom(text), "utf-8"
-        raise ReadError(path, "cannot decode as UTF-8, UTF-16 or GB18030 (more than 1% invalid bytes, "
-                              "even with --lenient)")
-    raise ReadError(path, "cannot decode as UTF-8, UTF-16 or GB18030 (--lenient replaces a few invalid bytes)")
+        raise ReadError(path, UNDECODABLE + " (more than 1% invalid bytes, even with --lenient)")
+    raise ReadError(path, UNDECODABLE)
 
 
 # ------------------------------------------------------------------------ normalising

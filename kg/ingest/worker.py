@@ -65,7 +65,12 @@ def extract_file(job: ExtractJob) -> ExtractResult:
         return ExtractResult(job.path, None, f"{type(e).__name__}: the file is too large or too deeply "
                                              "structured to extract")
     except Exception as e:  # noqa: BLE001 — one broken file must not stop the build
-        return ExtractResult(job.path, None, failure_reason(e, job.path))
+        from yibao.ingest.reading import UNDECODABLE
+
+        reason = failure_reason(e, job.path)
+        if reason == UNDECODABLE:
+            reason += " (--lenient replaces a few invalid bytes)"
+        return ExtractResult(job.path, None, reason)
 
 
 def _child(job: ExtractJob, conn: object) -> None:
