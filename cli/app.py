@@ -34,6 +34,7 @@ class _OneLineErrors(TyperGroup):
 
         try:
             rv = super().main(*args, standalone_mode=False, **kwargs)
+            _flush_stdout()
         except NoArgsIsHelpError as e:
             typer.echo(e.format_message(), err=True)
             sys.exit(e.exit_code)
@@ -41,9 +42,80 @@ class _OneLineErrors(TyperGroup):
             red_line(e.format_message())
             sys.exit(e.exit_code)
         except typer.Abort:
-            red_line("aborted")
-            sys.exit(1)
+            red_line("interrupted")
+            sys.exit(130)
         sys.exit(rv if isinstance(rv, int) else 0)
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            from typer._click.exceptions import ClickException
+        except ImportError:
+            from click.exceptions import ClickException
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, ClickException, SystemExit):
+            raise
+        except BaseException as e:  # noqa: BLE001 — the last line of defence: one line, never a traceback
+            raise typer.Exit(_last_resort(e)) from None
+
+
+def _flush_stdout() -> None:
+    """Flush stdout now, so that a closed pipe or a full device is seen here (and not at exit)."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _quiet_stdout()
+        sys.exit(0)
+    except OSError as e:
+        _quiet_stdout()
+        red_line(f"cannot write the output: {e.strerror or e}")
+        sys.exit(1)
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null so that the interpreter's final flush does not complain again."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def _last_resort(error: BaseException) -> int:
+    """What an error no command handled becomes: one line and an exit code."""
+    import errno
+    import os
+
+    if isinstance(error, BrokenPipeError):  # `yibao facts | head -1`: stop quietly, like other Unix tools
+        _quiet_stdout()
+        return 0
+    if isinstance(error, KeyboardInterrupt):
+        red_line("interrupted")
+        return 130
+    if isinstance(error, MemoryError):
+        red_line("out of memory")
+        return 1
+    from yibao.graph.store import StoreError
+
+    if isinstance(error, StoreError):
+        red_line(str(error))
+        return 1
+    if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        _quiet_stdout()
+        red_line(f"cannot write: {error.strerror} (the output device or disk is full)")
+        return 1
+    if os.environ.get("YIBAO_DEBUG"):
+        import traceback
+
+        traceback.print_exception(type(error), error, error.__traceback__)
+    if isinstance(error, (OSError, RuntimeError)):  # the storage engine's errors (pyoxigraph)
+        red_line(f"store or system error: {type(error).__name__}: {error}; if the store is damaged, run "
+                 "`yibao doctor --repair`")
+        return 1
+    red_line(f"internal error: {type(error).__name__}: {error} (set YIBAO_DEBUG=1 for details)")
+    return 1
 
 
 app = typer.Typer(
@@ -57,9 +129,66 @@ app = typer.Typer(
 STORE_HELP = "Store directory (default: $YIBAO_STORE, else .yibao/store)."
 
 
+MAX_MESSAGE = 300  # characters of one error line; the user's long input is cut in the middle
+
+
+def shorten(text: str, limit: int = 120) -> str:
+    """Long user input for a message: its start and end with "…" between."""
+    text = str(text)
+    if len(text) <= limit:
+        return text
+    keep = max(limit - 1, 2) // 2
+    return f"{text[:keep]}…{text[-keep:]}"
+
+
 def red_line(message: str) -> None:
     first = message.strip().splitlines()[0] if message.strip() else "error"
-    typer.secho(f"error: {first}", fg="red", err=True)
+    typer.secho(f"error: {shorten(first, MAX_MESSAGE)}", fg="red", err=True)
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+_FORMULA_CHARS = frozenset("=+-*/^&|!();:@$[]{}<>\"'~")
+
+
+def safe_cell(value: object) -> object:
+    """A CSV cell a spreadsheet will not run: text starting with = @ tab or CR gets a leading '.
+
+    A leading - or + is data (a negative figure "-4244.9万元", "-3.05%") unless what follows could
+    make a formula (an operator, a parenthesis, a reference or a pipe: "-2+3+cmd|' /C calc'!A0");
+    then it is neutralised too.
+    """
+    if not isinstance(value, str) or not value.startswith(FORMULA_START):
+        return value
+    if value[0] in "+-" and not any(c in _FORMULA_CHARS for c in value[1:]):
+        return value
+    return "'" + value
+
+
+def csv_writer(stream: Any = None) -> Any:
+    """A csv.writer on stdout (or ``stream``) whose cells are passed through ``safe_cell``."""
+    import csv
+
+    writer = csv.writer(stream or sys.stdout, lineterminator="\n")
+
+    class _Safe:
+        def writerow(self, row: Any) -> Any:
+            return writer.writerow([safe_cell(v) for v in row])
+
+        def writerows(self, rows: Any) -> None:
+            for row in rows:
+                self.writerow(row)
+
+    return _Safe()
+
+
+def write_csv_dicts(rows: Any, columns: Any, flat: Callable[[Any], Any] | None = None) -> None:
+    """Rows (dicts) as CSV on stdout with a header, cells neutralised (``safe_cell``)."""
+    writer = csv_writer()
+    writer.writerow(list(columns))
+    for row in rows:
+        writer.writerow([flat(row.get(c)) if flat else row.get(c, "") for c in columns])
 
 
 def fail(message: str, code: int = 1) -> NoReturn:

@@ -1,27 +1,23 @@
 """`yibao build`: extract report files into the store, validate, and summarise what happened.
 
-Test hook: if $YIBAO_TEST_KILL_AFTER is N, `yibao build` sends itself SIGKILL right after the
-N-th report has been committed to the store (used by the crash-safety tests).
 Debugging: with $YIBAO_DEBUG set, the reason of each skipped file is printed as it happens.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from yibao.cli.app import STORE_HELP, app, call, fail, open_graph
+from yibao.cli.app import STORE_HELP, app, call, fail, shorten
 
 if TYPE_CHECKING:
-    import pyoxigraph
     from rich.console import Console
+    from yibao.api import KnowledgeGraph
     from yibao.ingest.build import BuildOutcome
 
-KILL_AFTER_ENV = "YIBAO_TEST_KILL_AFTER"
 MAX_VIOLATIONS_SHOWN = 20
 MAX_WARNINGS_SHOWN = 5
 
@@ -44,43 +40,39 @@ def _progress(console: Console) -> Iterator[Callable[[Path, str | None], None]]:
 
     columns = (TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn())
-    loaded = 0
-    with Progress(*columns, console=console, transient=True) as progress:
+    # No refresh thread (auto_refresh=False): extraction runs in forked children, and a fork must not
+    # copy a thread holding the console's lock.
+    with Progress(*columns, console=console, transient=True, auto_refresh=False) as progress:
         task = progress.add_task("building", total=None)
 
         def on_file(path: Path, reason: str | None) -> None:
-            nonlocal loaded
             if reason is not None:
-                console.print(f"[yellow]skipped {escape(path.name)}: {escape(reason)}[/]", highlight=False)
-            else:
-                loaded += 1
-                _kill_hook(loaded)
-            progress.update(task, description=escape(path.name))
+                console.print(f"[yellow]skipped {escape(shorten(path.name))}: {escape(reason)}[/]", highlight=False)
+            progress.update(task, description=escape(shorten(path.name, 60)))
             progress.advance(task)
+            progress.refresh()
 
         yield on_file
 
 
-def _kill_hook(committed: int) -> None:
-    """Crash-safety test hook: SIGKILL this process after the N-th committed report."""
-    target = os.environ.get(KILL_AFTER_ENV)
-    if target and target.isdigit() and committed == int(target):
-        import signal
-
-        os.kill(os.getpid(), signal.SIGKILL)
-
-
-def _print_summary(store: pyoxigraph.Store, outcome: BuildOutcome, console: Console) -> None:
+def _print_summary(graph: KnowledgeGraph, outcome: BuildOutcome, console: Console) -> None:
     from rich.table import Table
-    from yibao.graph.store import count_observations, count_triples
+    from yibao.graph.store import StoreError, count_observations, count_triples, open_store_read_only
+
+    try:
+        store = open_store_read_only(graph.path)  # the build has released the lock: counting needs none
+        total_observations, total_triples = f"{count_observations(store):,}", f"{count_triples(store):,}"
+        del store
+    except (StoreError, OSError, RuntimeError):
+        total_observations = total_triples = "?"
 
     observations = outcome.observations
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold")
     table.add_column()
     table.add_row("Reports loaded", f"{len(outcome.loaded)} of {outcome.files} file(s)")
-    table.add_row("Observations", f"{observations:,} (store total {count_observations(store):,})")
-    table.add_row("Triples", f"{count_triples(store):,} in the store ({outcome.ontology_triples:,} ontology)")
+    table.add_row("Observations", f"{observations:,} (store total {total_observations})")
+    table.add_row("Triples", f"{total_triples} in the store ({outcome.ontology_triples:,} ontology)")
     table.add_row("Warnings", str(len(outcome.warnings)))
     coverage = f" — coverage {outcome.coverage:.1%}" if outcome.coverage is not None else ""
     table.add_row("Figures", f"{outcome.figures_mapped:,} mapped, {outcome.figures_unmapped:,} unmapped, "
@@ -99,8 +91,13 @@ def _print_summary(store: pyoxigraph.Store, outcome: BuildOutcome, console: Cons
     console.print(table)
     _print_list(console, "Warnings", outcome.warnings, MAX_WARNINGS_SHOWN, "yellow")
     _print_list(console, "Skipped", [f"{name}: {why}" for name, why in outcome.skipped], None, "yellow")
+    _print_list(console, "Same content as a loaded report (not loaded twice)", outcome.same_content, None, "yellow")
+    _print_list(console, "Name conflicts (loaded under another id, nothing replaced)", outcome.conflicts, None,
+                "yellow")
     _print_list(console, "SHACL violations", outcome.violations, MAX_VIOLATIONS_SHOWN, "red")
     _print_list(console, "Duplicate observations", outcome.duplicates, MAX_VIOLATIONS_SHOWN, "red")
+    _print_list(console, "Not kept (removed: they break a hard constraint)",
+                [f"{rid}: {why}" for rid, why in outcome.rejected], None, "red")
     for note in outcome.notes:
         console.print(note, style="yellow", markup=False, highlight=False)
 
@@ -132,25 +129,45 @@ def build(
         "--period", help="Period: YYYY, YYYY-Q1…Q4, YYYY-H1/H2 or YYYY-MM (year to date).")] = None,
     manifest: Annotated[Path | None, typer.Option(
         "--manifest", help="CSV with columns file,region,year,period (any empty): what to state per file.")] = None,
+    max_file_size: Annotated[float, typer.Option(
+        "--max-file-size", help="Skip files larger than this many MB (0: no limit).", min=0)] = 20.0,
+    file_timeout: Annotated[float, typer.Option(
+        "--file-timeout", help="Skip a file whose extraction takes longer than this many seconds (0: no limit).",
+        min=0)] = 60.0,
+    lenient: Annotated[bool, typer.Option(
+        "--lenient", help="Replace a few undecodable bytes (U+FFFD, with a warning) instead of skipping the file.")
+    ] = False,
 ) -> None:
     """Extract every report and (re)load it into the store, then validate and summarise."""
     from rich.console import Console
+    from yibao.api import KnowledgeGraph
     from yibao.graph.store import StoreError
-    from yibao.ingest.build import BuildError
+    from yibao.ingest.build import BuildError, BuildOutcome
 
-    graph = open_graph(store)
+    graph = KnowledgeGraph(store)
+    outcome = BuildOutcome()
     try:
         with _progress(Console(stderr=True)) as on_file:
-            outcome = call(graph.build, list(paths) if paths else [default_report_dir()], validate=shacl,
-                           on_file=on_file, region=region, year=year, period=period, manifest=manifest)
+            call(graph.build, list(paths) if paths else [default_report_dir()], validate=shacl,
+                 on_file=on_file, region=region, year=year, period=period, manifest=manifest,
+                 max_file_mb=max_file_size or None, file_timeout=file_timeout or None, lenient=lenient,
+                 outcome=outcome)
     except BuildError as e:
         fail(str(e), 2)
     except StoreError as e:
-        fail(f"ontology: {e}")
-    _print_summary(graph.store, outcome, Console())
-    if not outcome.loaded:
+        fail(str(e))
+    except KeyboardInterrupt:
+        fail(f"interrupted; {len(outcome.loaded)} report(s) loaded, the rest untouched", 130)
+    _print_summary(graph, outcome, Console())
+    if outcome.disk_full:
+        fail("no space left on the device; reports loaded before are intact (see the summary)")
+    if outcome.rejected:
+        fail(f"{len(outcome.rejected)} report(s) not kept: "
+             + ("the graph does not conform to the SHACL shapes" if not outcome.conforms
+                else "duplicate observations found"))
+    if not outcome.loaded and not outcome.same_content:
         fail("no report was loaded")
-    if not outcome.ok:
+    if not outcome.ok and outcome.loaded:
         fail("the graph does not conform to the SHACL shapes" if not outcome.conforms
               else "duplicate observations found")
     if strict and (outcome.skipped or outcome.warnings):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -61,11 +60,9 @@ def _print_table(rows: list[dict]) -> None:
 
 
 def _write_csv(rows: list[dict], columns: tuple[str, ...]) -> None:
-    import csv
+    from yibao.cli.app import write_csv_dicts
 
-    writer = csv.DictWriter(sys.stdout, fieldnames=list(columns), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
+    write_csv_dicts(rows, columns)
 
 
 @app.command()

@@ -26,12 +26,9 @@ def policies(
 
     rows = call(graph.policy_rows, region=region, type=policy_type)
     if fmt == "csv":
-        import csv
-        import sys
+        from yibao.cli.app import write_csv_dicts
 
-        writer = csv.DictWriter(sys.stdout, fieldnames=list(POLICY_COLUMNS), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+        write_csv_dicts(rows, POLICY_COLUMNS)
     elif fmt == "json":
         import json
 

@@ -64,12 +64,9 @@ def _flat(value: Any) -> Any:
 
 
 def _write_answer_csv(answer: Answer) -> None:
-    import csv
+    from yibao.cli.app import write_csv_dicts
 
-    writer = csv.DictWriter(sys.stdout, fieldnames=list(answer.keys), lineterminator="\n")
-    writer.writeheader()
-    for row in answer.rows:
-        writer.writerow({k: _flat(row.get(k)) for k in answer.keys})
+    write_csv_dicts(answer.rows, answer.keys, _flat)
 
 
 @app.command()
@@ -164,12 +161,24 @@ def sparql(
     param: Annotated[list[str] | None, typer.Option("--param", help="NAME=VALUE for a canned query (repeatable).")] = None,
     store: Annotated[Path | None, typer.Option("--store", help=STORE_HELP)] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table, csv or json.")] = "table",
+    timeout: Annotated[float, typer.Option("--timeout", help="Give up after this many seconds (0: never).",
+                                           min=0)] = 30.0,
+    limit: Annotated[int, typer.Option("--limit", help="Print at most this many rows or triples (0: all; rows are "
+                                                       "streamed, not held).", min=0)] = 10_000,
+    allow_service: Annotated[bool, typer.Option("--allow-service", help="Let SERVICE clauses query other servers "
+                                                                        "(refused otherwise: no outbound request).")
+                             ] = False,
 ) -> None:
-    """Run a read-only SPARQL query against the store; updates are refused."""
+    """Run a read-only SPARQL query against the store; updates and SERVICE are refused."""
     check_choice(fmt, ASK_FORMATS, "format")
     text, canned = _load_query_text(query, file)
+    from yibao.graph.guard import QueryRefused, check_query
     from yibao.qa.queries import QueryError, bind, update_keyword
 
+    try:
+        check_query(text, allow_service=allow_service)
+    except QueryRefused as e:
+        fail(str(e), 2)
     keyword = update_keyword(text)
     if keyword:
         fail(f"refused: {keyword} is a SPARQL update; `yibao sparql` only runs read-only queries "
@@ -186,44 +195,93 @@ def sparql(
     db = open_read_only(store)
     import pyoxigraph as ox
 
+    _watchdog(timeout)
     try:
         result = db.query(text, substitutions={ox.Variable(k): v for k, v in substitutions.items()})
+        _print_result(result, fmt, limit)
     except SyntaxError as e:
         fail(f"SPARQL syntax error: {str(e).strip().splitlines()[0] if str(e).strip() else e}", 2)
     except (OSError, RuntimeError, ValueError) as e:
+        if isinstance(e, BrokenPipeError):
+            raise
         fail(f"query failed: {str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__}")
-    _print_result(result, fmt)
 
 
-def _print_result(result: Any, fmt: str) -> None:
+def _watchdog(seconds: float) -> None:
+    """End the process with one line and exit 2 if the query is still running after ``seconds``.
+
+    The query runs in Oxigraph without the GIL, so a Python thread can still act; nothing can be left
+    half-written (the store is read-only here).
+    """
+    if not seconds:
+        return
+    import os
+    import threading
+
+    def fire() -> None:  # no flush of stdout: the main thread may hold its lock
+        message = f"error: query timed out after {seconds:g} s (--timeout); stopped\n"
+        os.write(2, message.encode("utf-8"))
+        os._exit(2)
+
+    timer = threading.Timer(seconds, fire)
+    timer.daemon = True
+    timer.start()
+
+
+def _more(shown: int, limit: int, what: str) -> None:
+    typer.secho(f"{shown} {what} shown; more not printed (--limit {limit}; --limit 0 prints all)", err=True)
+
+
+def _print_result(result: Any, fmt: str, limit: int = 0) -> None:
+    import itertools
+
     import pyoxigraph as ox
 
     if isinstance(result, ox.QueryBoolean):
         value = bool(result)
         typer.echo(json.dumps({"head": {}, "boolean": value}) if fmt == "json" else str(value).lower())
         return
+    cap = limit or None
     if isinstance(result, ox.QuerySolutions):
         names = [v.value for v in result.variables]
-        rows = [[solution[name] for name in names] for solution in result]
-        if fmt == "json":
-            payload = {"head": {"vars": names}, "results": {"bindings": [
-                {n: _binding(t) for n, t in zip(names, row) if t is not None} for row in rows]}}
-            typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        rows = ([solution[name] for name in names] for solution in result)
+        shown = 0
+        if fmt == "json":  # streamed: one binding per line
+            out = sys.stdout
+            out.write(json.dumps({"head": {"vars": names}})[:-1] + ', "results": {"bindings": [')
+            for row in itertools.islice(rows, cap):
+                binding = {n: _binding(t) for n, t in zip(names, row) if t is not None}
+                out.write(("," if shown else "") + "\n  " + json.dumps(binding, ensure_ascii=False))
+                shown += 1
+            out.write("\n]}}\n")
         elif fmt == "csv":
-            import csv
+            from yibao.cli.app import csv_writer
 
-            writer = csv.writer(sys.stdout, lineterminator="\n")
+            writer = csv_writer()
             writer.writerow(names)
-            writer.writerows([_term_text(t) for t in row] for row in rows)
+            for row in itertools.islice(rows, cap):
+                writer.writerow([_term_text(t) for t in row])
+                shown += 1
         else:
-            _print_solutions_table(names, rows)
+            table_rows = list(itertools.islice(rows, cap))
+            shown = len(table_rows)
+            _print_solutions_table(names, table_rows)
+        if cap and shown == cap and next(rows, None) is not None:
+            _more(shown, limit, "row(s)")
         return
-    triples = list(result)
+    triples = iter(result)
+    chosen = list(itertools.islice(triples, cap)) if fmt == "json" else None
     if fmt == "json":
-        sys.stdout.write(ox.serialize(triples, format=ox.RdfFormat.JSON_LD).decode("utf-8") + "\n")
+        sys.stdout.write(ox.serialize(chosen, format=ox.RdfFormat.JSON_LD).decode("utf-8") + "\n")
+        shown = len(chosen)
     else:
-        sys.stdout.write(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8"))
-    typer.secho(f"{len(triples)} triple(s)", err=True)
+        shown = 0
+        for triple in itertools.islice(triples, cap):
+            sys.stdout.write(ox.serialize([triple], format=ox.RdfFormat.N_TRIPLES).decode("utf-8"))
+            shown += 1
+    if cap and shown == cap and next(triples, None) is not None:
+        _more(shown, limit, "triple(s)")
+    typer.secho(f"{shown} triple(s)", err=True)
 
 
 def _binding(term: Any) -> dict[str, str]:

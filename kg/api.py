@@ -70,18 +70,23 @@ class KnowledgeGraph:
     def build(self, paths: Iterable[str | Path] | str | Path | None = None, *, validate: bool = True,
               on_file: Callable[[Path, str | None], None] | None = None, region: str | None = None,
               year: int | None = None, period: str | None = None,
-              manifest: str | Path | None = None) -> BuildOutcome:
+              manifest: str | Path | None = None, max_file_mb: float | None = 20.0,
+              file_timeout: float | None = 60.0, lenient: bool = False,
+              outcome: BuildOutcome | None = None) -> BuildOutcome:
         """Extract report files (or folders of .txt files) and replace their graphs; then validate.
 
         ``on_file(path, reason)`` is called after each file (``reason`` is why it was skipped, or None).
         ``region`` (a code or a name), ``year`` and ``period`` (``2023``, ``2023-Q1``, ``2023-H1``,
         ``2023-04``) are stated for every file, and a ``manifest`` CSV (columns file,region,year,period,
         any empty; a file matched by name or path) states them per file: what is stated replaces what
-        the text says, with a warning where they disagree. Raises ``BuildError`` for a bad period or
-        manifest and ``UnknownCode`` for an unknown region name.
+        the text says, with a warning where they disagree. A file over ``max_file_mb`` or whose
+        extraction takes longer than ``file_timeout`` seconds is skipped (None: no limit); ``lenient``
+        replaces a few undecodable bytes. The store is opened for writing only while reports are written.
+        Raises ``BuildError`` for a bad period or manifest and ``UnknownCode`` for an unknown region name.
         """
         from yibao import resources
-        from yibao.ingest.build import BuildError, build
+        from yibao.graph.store import StoreError
+        from yibao.ingest.build import BuildError, StoreSession, build
         from yibao.ingest.metadata import Overrides, parse_period
 
         if paths is None:
@@ -93,8 +98,14 @@ class KnowledgeGraph:
         except ValueError as e:
             raise BuildError(str(e)) from e
         overrides = Overrides(str(region) if region is not None else None, year, period)
-        return build(self.store, [Path(p) for p in paths], shacl=validate, on_file=on_file,
-                     overrides=overrides or None, manifest=Path(manifest) if manifest is not None else None)
+        if self.read_only:
+            raise StoreError(f"{self.path} was opened read-only; open it with read_only=False to build")
+        # An open store keeps its lock; otherwise the build takes it only while writing.
+        session = StoreSession(self._store, self.path) if self._store is not None else StoreSession(path=self.path)
+        return build(session, [Path(p) for p in paths], shacl=validate, on_file=on_file,
+                     overrides=overrides or None, manifest=Path(manifest) if manifest is not None else None,
+                     max_file_bytes=int(max_file_mb * 1_000_000) if max_file_mb else None,
+                     file_timeout=file_timeout or None, lenient=lenient, outcome=outcome)
 
     def export(self, fmt: str = "turtle", output: str | Path | None = None) -> int:
         """Serialise the whole store (turtle, trig, nquads or jsonld) to ``output`` or stdout."""
@@ -162,13 +173,19 @@ class KnowledgeGraph:
                            sparql=answer.sparql, notes=list(answer.notes))
         return frame
 
-    def sparql(self, query: str) -> pd.DataFrame | bool:
+    def sparql(self, query: str, allow_service: bool = False) -> pd.DataFrame | bool:
         """Run a read-only SPARQL query: SELECT → a DataFrame of Python values, ASK → bool,
-        CONSTRUCT/DESCRIBE → a DataFrame of subject, predicate, object. Updates are refused."""
+        CONSTRUCT/DESCRIBE → a DataFrame of subject, predicate, object. Updates are refused, and so
+        are SERVICE (unless ``allow_service``), very large and very deeply nested queries."""
         import pandas as pd
         import pyoxigraph as ox
+        from yibao.graph.guard import QueryRefused, check_query
         from yibao.qa.queries import QueryError, term_value, update_keyword
 
+        try:
+            check_query(query, allow_service=allow_service)
+        except QueryRefused as e:
+            raise QueryError(str(e)) from None
         keyword = update_keyword(query)
         if keyword:
             raise QueryError(f"refused: {keyword} is a SPARQL update; only read-only queries run here")

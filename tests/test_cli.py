@@ -335,9 +335,30 @@ def test_cli_import_stays_lean():
 
 # --- crash safety (subprocess builds killed with SIGKILL) -----------------------------------------
 
+KILL_AFTER_ENV = "YIBAO_TEST_KILL_AFTER"  # read by this driver only: shipped code has no test switch
+
+
 def _driver_main() -> None:
-    """`python tests/test_cli.py ARGS…`: the CLI with the fake pipeline and $YIBAO_FAKE_ONTOLOGY_DIR."""
+    """`python tests/test_cli.py ARGS…`: the CLI with the fake pipeline and $YIBAO_FAKE_ONTOLOGY_DIR.
+
+    With $YIBAO_TEST_KILL_AFTER=N the process sends itself SIGKILL right after the N-th report has
+    been committed to the store.
+    """
     install_fakes(None, Path(os.environ[ONTOLOGY_ENV]))
+    target = os.environ.get(KILL_AFTER_ENV)
+    if target:
+        import yibao.graph.store as store_module
+
+        original, committed = store_module.replace_report, []
+
+        def replace_then_die(store, report):  # noqa: ANN001, ANN202
+            written = original(store, report)
+            committed.append(report.id)
+            if len(committed) == int(target):
+                os.kill(os.getpid(), signal.SIGKILL)
+            return written
+
+        store_module.replace_report = replace_then_die
     app(args=sys.argv[1:], prog_name="yibao")
 
 

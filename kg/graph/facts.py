@@ -147,7 +147,7 @@ def fact_rows(
             continue
         report_iri = s["report"].value
         values = {
-            "report": report_iri[len(ns.REPORT):] if report_iri.startswith(ns.REPORT) else local_name(report_iri),
+            "report": ns.report_id_of(report_iri) if report_iri.startswith(ns.REPORT) else local_name(report_iri),
             "region_code": region_code,
             "region": labels.get(region_code, region_code),
             "approximation": local_name(s["approximation"].value) if s["approximation"] is not None else "exact",
@@ -196,7 +196,7 @@ def unmapped_rows(store: ox.Store, reason: str | None = None) -> list[dict]:
     for s in store.query(_UNMAPPED_QUERY, substitutions=substitutions):
         report_iri = s["report"].value
         rows.append({
-            "report": report_iri[len(ns.REPORT):] if report_iri.startswith(ns.REPORT) else local_name(report_iri),
+            "report": ns.report_id_of(report_iri) if report_iri.startswith(ns.REPORT) else local_name(report_iri),
             "surface": s["surface"].value, "labels": s["labels"].value, "reason": s["reason"].value,
             "quote": s["quote"].value, "start": int(s["start"].value), "end": int(s["end"].value),
         })

@@ -56,13 +56,54 @@ def code(scheme: str, ident: str) -> str:
     return f"{CODE}{scheme}/{ident}"
 
 
+# Characters an IRI path segment may hold as they are (RFC 3987 ipchar, '%' aside): the ASCII
+# unreserved and sub-delims, ':' and '@', and the non-ASCII "ucschar" ranges. Anything else in a
+# report id (a space, '"', '{', '>', '/', '#', '%', control characters …) is percent-encoded, so
+# any file name makes a valid IRI and today's ids keep their IRIs.
+_IRI_SAFE_ASCII = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,;=:@")
+
+
+def _ucschar(cp: int) -> bool:
+    if cp < 0xA0 or 0xD800 <= cp <= 0xF8FF or 0xFDD0 <= cp <= 0xFDEF:
+        return False
+    return (cp & 0xFFFF) < 0xFFFE and cp < 0xE0000 and not 0xFFF0 <= cp <= 0xFFFF
+
+
+def encode_id(report_id: str) -> str:
+    """A report id as an IRI path segment: characters an IRI cannot hold are percent-encoded."""
+    out = []
+    for ch in report_id:
+        cp = ord(ch)
+        if ch in _IRI_SAFE_ASCII or _ucschar(cp):
+            out.append(ch)
+        else:
+            out.append("".join(f"%{b:02X}" for b in ch.encode("utf-8", "surrogateescape")))
+    return "".join(out)
+
+
+def decode_id(segment: str) -> str:
+    """The report id of an IRI path segment made by ``encode_id``."""
+    if "%" not in segment:
+        return segment
+    from urllib.parse import unquote
+
+    return unquote(segment, errors="surrogateescape")
+
+
 def report_iri(report_id: str) -> str:
-    return REPORT + report_id
+    return REPORT + encode_id(report_id)
+
+
+def report_id_of(iri: str) -> str:
+    """The report id of a report IRI (or of an IRI below it: its first path segment)."""
+    if not iri.startswith(REPORT):
+        return iri
+    return decode_id(iri[len(REPORT):])
 
 
 def report_graph(report_id: str) -> str:
     """Named graph holding one report's triples."""
-    return f"{GRAPH}report/{report_id}"
+    return f"{GRAPH}report/{encode_id(report_id)}"
 
 
 def period_iri(period: str) -> str:

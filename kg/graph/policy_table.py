@@ -91,7 +91,7 @@ def policy_rows(store: ox.Store, region: str | None = None, policy_type: str | N
         start = s["startDate"].value if s["startDate"] is not None else (
             s["startYear"].value if s["startYear"] is not None else "")
         rows.append({
-            "report": report[len(ns.REPORT):] if report.startswith(ns.REPORT) else local_name(report),
+            "report": ns.report_id_of(report) if report.startswith(ns.REPORT) else local_name(report),
             "policy": s["label"].value,
             "type": ptype,
             "kind": local_name(s["kind"].value),

@@ -44,9 +44,37 @@ def resolve_store_path(option: Path | None) -> Path:
     return Path(env) if env else DEFAULT_STORE
 
 
-def _first_line(error: BaseException) -> str:
+def _first_line(error: BaseException, limit: int = 300) -> str:
     text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
+    line = text.splitlines()[0] if text else type(error).__name__
+    return line if len(line) <= limit else line[:limit] + "…"
+
+
+def is_no_space(error: BaseException) -> bool:
+    import errno
+
+    return getattr(error, "errno", None) == errno.ENOSPC or "no space left" in str(error).lower()
+
+
+def store_error(path: Path, error: BaseException, doing: str = "open") -> StoreError:
+    """Any error of the storage engine as one line naming the store and what to do."""
+    import errno
+
+    reason = _first_line(error)
+    low = reason.lower()
+    code = getattr(error, "errno", None)
+    if "lock" in low:
+        return StoreError(f"cannot {doing} the store at {path}: it is in use by another process "
+                          "(a build?); try again when it has finished")
+    if is_no_space(error):
+        return StoreError(f"cannot {doing} the store at {path}: no space left on the device; "
+                          "free some space and run the command again (reports loaded before are intact)")
+    if code in (errno.EACCES, errno.EPERM, errno.EROFS) or "permission denied" in low \
+            or "read-only file system" in low:
+        return StoreError(f"cannot {doing} the store at {path}: {reason} (no write access; read-only "
+                          "commands such as `yibao facts` still work)")
+    return StoreError(f"the store at {path} is damaged or unreadable ({reason}); "
+                      f"run `yibao doctor --repair --store {path}`")
 
 
 def open_store(path: Path, create: bool) -> ox.Store:
@@ -65,11 +93,8 @@ def open_store(path: Path, create: bool) -> ox.Store:
         if create:
             path.parent.mkdir(parents=True, exist_ok=True)
         return ox.Store(str(path))
-    except OSError as e:
-        reason = _first_line(e)
-        if "lock" in reason.lower():
-            reason = "it is in use by another process"
-        raise StoreError(f"cannot open the store at {path}: {reason}") from e
+    except (OSError, RuntimeError, ValueError) as e:
+        raise store_error(path, e) from e
 
 
 def open_store_read_only(path: Path) -> ox.Store:
@@ -79,8 +104,8 @@ def open_store_read_only(path: Path) -> ox.Store:
         raise StoreError(f"no store at {path}: run `yibao build` first, or pass --store / set YIBAO_STORE")
     try:
         return ox.Store.read_only(str(path))
-    except OSError as e:
-        raise StoreError(f"cannot open the store at {path}: {_first_line(e)}") from e
+    except (OSError, RuntimeError, ValueError) as e:
+        raise store_error(path, e, "read") from e
 
 
 def _sparql_term(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> str:
@@ -108,6 +133,12 @@ def replace_graph(
 def replace_report(store: ox.Store, report: Report) -> int:
     """Replace the report's named graph by its current quads; returns the number written."""
     return replace_graph(store, ns.report_graph(report.id), report_quads(report))
+
+
+def remove_report(store: ox.Store, report_id: str) -> None:
+    """Drop one report's named graph (one transaction)."""
+    g = _sparql_term(ox.NamedNode(ns.report_graph(report_id)))
+    store.update(f"DROP SILENT GRAPH {g}")
 
 
 def ontology_files(directory: Path) -> list[Path]:
@@ -150,7 +181,7 @@ def load_ontology(store: ox.Store, directory: Path | None = None) -> int:
 def report_ids(store: ox.Store) -> list[str]:
     """Ids of the reports in the store (one per report graph), sorted."""
     ids = (
-        g.value[len(_REPORT_GRAPH_PREFIX):]
+        ns.decode_id(g.value[len(_REPORT_GRAPH_PREFIX):])
         for g in store.named_graphs()
         if isinstance(g, ox.NamedNode) and g.value.startswith(_REPORT_GRAPH_PREFIX)
     )

@@ -7,6 +7,7 @@ loaded before it intact.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +36,10 @@ class BuildOutcome:
     violations: list[str] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    same_content: list[str] = field(default_factory=list)  # files not loaded: the same text as a loaded report
+    conflicts: list[str] = field(default_factory=list)  # files loaded under another id: their stem was taken
+    rejected: list[tuple[str, str]] = field(default_factory=list)  # (report id, why) removed after validation
+    disk_full: bool = False
     figures_mapped: int = 0  # numbers of the loaded reports that became observations
     figures_unmapped: int = 0  # … that were recorded as unmapped figures
     non_facts: int = 0  # … that are dates, clause numbers, document numbers and the like
@@ -47,7 +52,7 @@ class BuildOutcome:
 
     @property
     def ok(self) -> bool:
-        return bool(self.loaded) and self.conforms and not self.duplicates
+        return bool(self.loaded) and self.conforms and not self.duplicates and not self.disk_full
 
     @property
     def observations(self) -> int:
@@ -146,17 +151,27 @@ def resolve_overrides(store: pyoxigraph.Store, overrides: Overrides | None,
     return out
 
 
-def expand_paths(paths: list[Path]) -> list[Path]:
-    """Files to build: folders become their *.txt files (sorted); order kept, duplicates dropped."""
+def expand_paths(paths: list[Path], problems: list[str] | None = None) -> list[Path]:
+    """Files to build: folders become their *.txt files (sorted); order kept, duplicates dropped.
+
+    Symbolic links that lead nowhere (loops, dangling) are counted in ``problems``.
+    """
     files: list[Path] = []
     for path in map(Path, paths):
         if path.is_dir():
-            found = sorted(p for p in path.glob("*.txt") if p.is_file())
+            entries = sorted(path.glob("*.txt"))
+            found = [p for p in entries if p.is_file()]
+            broken = [p.name for p in entries if p.is_symlink() and not p.exists()]
+            if broken and problems is not None:
+                problems.append(f"{len(broken)} symbolic link(s) in {path} lead nowhere (a loop or a missing "
+                                f"target), skipped: {', '.join(broken[:5])}{' …' if len(broken) > 5 else ''}")
             if not found:
                 raise BuildError(f"no .txt files in {path}")
             files += found
         elif path.is_file():
             files.append(path)
+        elif path.is_symlink():
+            raise BuildError(f"{path} is a symbolic link that leads nowhere (a loop or a missing target)")
         else:
             raise BuildError(f"no such file or directory: {path}")
     unique: dict[Path, Path] = {}
@@ -182,43 +197,225 @@ def _with_id(report_id: str, warning: str) -> str:
     return warning if warning.startswith(f"{report_id}:") else f"{report_id}: {warning}"
 
 
-def load_files(store: pyoxigraph.Store, files: list[Path], outcome: BuildOutcome,
+class StoreSession:
+    """The store a build writes to, opened for writing only while reports are written.
+
+    Given a path, the store is opened (and created) when a batch of reports is ready and closed — its
+    lock released — before the next files are extracted, so other builds wait only for the writes (and
+    readers, which open it read-only, never wait). Given an open store, that store is used throughout.
+    """
+
+    def __init__(self, store: pyoxigraph.Store | None = None, path: Path | None = None) -> None:
+        self._given = store
+        self._store = store
+        self.path = Path(path) if path is not None else None
+
+    def open(self) -> pyoxigraph.Store:
+        if self._store is None:
+            from yibao.graph.store import open_store
+
+            assert self.path is not None
+            self._store = open_store(self.path, create=True)
+        return self._store
+
+    def close(self) -> None:
+        if self._store is None:
+            return
+        with contextlib.suppress(OSError, RuntimeError):
+            self._store.flush()  # move the write-ahead log into tables, so the next open need not replay it
+        if self._given is None:
+            self._store = None  # the last reference: RocksDB closes and the lock is released
+
+
+@dataclass
+class _Known:
+    """A report already in the store (or committed earlier in this build)."""
+
+    sha256: str
+    label: str  # file name
+    source: str | None  # absolute path, when recorded
+
+
+def _known_reports(store: pyoxigraph.Store, records: dict) -> dict[str, _Known]:
+    import pyoxigraph as ox
+    from yibao.graph import namespaces as ns
+
+    query = f"""SELECT ?g ?sha ?file WHERE {{ GRAPH ?g {{ ?r a <{ns.YB}Report> .
+        OPTIONAL {{ ?r <{ns.YB}sha256> ?sha }} OPTIONAL {{ ?r <{ns.YB}sourceFile> ?file }} }}
+        FILTER(STRSTARTS(STR(?g), "{ns.report_graph("")}")) }}"""
+    known: dict[str, _Known] = {}
+    for row in store.query(query):
+        g = row["g"]
+        if not isinstance(g, ox.NamedNode):
+            continue
+        rid = ns.decode_id(g.value[len(ns.report_graph("")):])
+        record = records.get(rid)
+        known[rid] = _Known(row["sha"].value if row["sha"] else "", row["file"].value if row["file"] else "",
+                            record.source if record and record.sha256 == (row["sha"].value if row["sha"] else "")
+                            else None)
+    return known
+
+
+def path_hash(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(str(Path(path).resolve()).encode("utf-8", "surrogateescape")).hexdigest()[:8]
+
+
+def choose_id(stem: str, path: Path, sha256: str, known: dict[str, _Known]) -> tuple[str | None, str | None]:
+    """The id a file's report gets, and a note: ``(None, why)`` when it is the same content as a loaded report.
+
+    Same path as a loaded report: that report (replaced). Same content as a report from elsewhere: not
+    loaded again. A different report already holds the file's stem: the stem plus a hash of the path.
+    """
+    source = str(Path(path).resolve())
+
+    def same_place(rid: str) -> bool:
+        k = known[rid]
+        return k.source == source if k.source else (rid == stem and k.label == Path(path).name)
+
+    for rid, k in known.items():
+        if k.sha256 == sha256 and not same_place(rid):
+            if rid == stem and k.source is None:
+                continue  # the same file name, place unknown: re-ingest as before
+            where = k.source or k.label
+            return None, f"same content as report {rid} (loaded from {where}); not loaded twice"
+    for candidate in (stem, f"{stem}-{path_hash(path)}"):
+        if candidate not in known or same_place(candidate):
+            if candidate == stem:
+                return candidate, None
+            other = known[stem]
+            return candidate, (f"a different report is already loaded as {stem} (from {other.source or other.label}); "
+                               f"{path} is loaded as {candidate}")
+    return None, f"report id {stem!r} is taken by another file and so is {stem}-{path_hash(path)}; not loaded"
+
+
+def _rename(report: object, new_id: str) -> None:
+    old = report.id  # type: ignore[attr-defined]
+    report.id = new_id  # type: ignore[attr-defined]
+    report.warnings = [new_id + w[len(old):] if w.startswith(f"{old}:") else w  # type: ignore[attr-defined]
+                       for w in report.warnings]  # type: ignore[attr-defined]
+
+
+BATCH_CHARACTERS = 50_000_000  # reports held before a write: bounds memory, and the lock is taken per batch
+
+
+def load_files(store: pyoxigraph.Store | StoreSession, files: list[Path], outcome: BuildOutcome,
                on_file: Callable[[Path, str | None], None] | None = None,
-               overrides: dict[Path, Overrides] | None = None) -> None:
+               overrides: dict[Path, Overrides] | None = None, *, max_file_bytes: int | None = None,
+               file_timeout: float | None = None, lenient: bool = False) -> None:
     """Extract each file and replace its report graph; a failing file is recorded and skipped.
 
-    ``on_file(path, reason)`` is called after each file (``reason`` is None when it loaded);
-    ``overrides`` gives the region, year and period stated for a file.
+    ``on_file(path, reason)`` is called after each file is extracted (``reason`` is None when it was);
+    ``overrides`` gives the region, year and period stated for a file. A file over ``max_file_bytes`` or
+    whose extraction takes longer than ``file_timeout`` seconds (it runs in a child process killed then)
+    is skipped with a message. Reports are written in batches, the store opened only for the writes.
     """
-    from yibao.graph.store import replace_report
-    from yibao.ingest import pipeline
+    from yibao.ingest.worker import ExtractJob, run_with_budget, size_reason, warm_up
 
-    seen: dict[str, str] = {}
+    session = store if isinstance(store, StoreSession) else StoreSession(store)
+    if file_timeout and files:
+        warm_up()
+    pending: list[tuple[Path, object, object]] = []
+    held = 0
     for path in files:
-        reason = None
-        try:
-            stated = (overrides or {}).get(path)
-            report = pipeline.process_file(path, overrides=stated) if stated else pipeline.process_file(path)
-            if report.id in seen:
-                raise ValueError(f"report id {report.id!r} already built from {seen[report.id]}")
-            triples = replace_report(store, report)
-        except Exception as e:  # noqa: BLE001 — one broken file must not stop the build
-            reason = failure_reason(e, path)
+        reason = size_reason(path, max_file_bytes)
+        if reason is None:
+            result = run_with_budget(ExtractJob(path, (overrides or {}).get(path), lenient), file_timeout)
+            reason = result.reason
+        if reason is not None:
             outcome.skipped.append((path.name, reason))
         else:
-            seen[report.id] = path.name
-            outcome.loaded.append((report.id, len(report.observations), triples))
-            outcome.figures_mapped += len({(o.start, o.end) for o in report.observations})
-            outcome.figures_unmapped += len(report.unmapped)
-            outcome.non_facts += report.non_facts
-            outcome.warnings += [_with_id(report.id, w) for w in report.warnings]
+            pending.append((path, result.report, (overrides or {}).get(path)))
+            held += len(getattr(result.report, "text", "") or "")
         if on_file is not None:
             on_file(path, reason)
+        if held >= BATCH_CHARACTERS:
+            _write_batch(session, pending, outcome)
+            pending, held = [], 0
+    if pending:
+        _write_batch(session, pending, outcome)
 
 
-def validate_loaded(store: pyoxigraph.Store, outcome: BuildOutcome) -> None:
+def _write_batch(session: StoreSession, pending: list[tuple[Path, object, object]], outcome: BuildOutcome) -> None:
+    """Open the store, give each report its id, replace its graph, record it; close the store."""
+    from datetime import datetime, timezone
+
+    from yibao.graph.registry import ReportRecord, read_registry, write_registry
+    from yibao.graph.store import is_no_space, replace_report, store_error
+
+    if outcome.disk_full:
+        outcome.skipped += [(p.name, "not written: no space left on the device") for p, _, _ in pending]
+        return
+    store = session.open()
+    try:
+        records = read_registry(session.path) if session.path else {}
+        known = _known_reports(store, records)
+        for i, (path, report, stated) in enumerate(pending):
+            rid, note = choose_id(report.id, path, report.sha256, known)  # type: ignore[attr-defined]
+            if rid is None:
+                outcome.same_content.append(f"{path}: {note}")
+                continue
+            if note:
+                outcome.conflicts.append(note)
+                _rename(report, rid)
+            try:
+                triples = replace_report(store, report)  # type: ignore[arg-type]
+            except (OSError, RuntimeError) as e:
+                if not is_no_space(e):
+                    raise store_error(session.path or Path("(store)"), e, "write") from e
+                _disk_full(pending[i:], outcome)
+                return
+            except ValueError as e:  # a term that cannot be stored: this file only
+                outcome.skipped.append((path.name, failure_reason(e, path)))
+                continue
+            known[rid] = _Known(report.sha256, path.name, str(path.resolve()))  # type: ignore[attr-defined]
+            outcome.loaded.append((rid, len(report.observations), triples))  # type: ignore[attr-defined]
+            outcome.figures_mapped += len({(o.start, o.end) for o in report.observations})  # type: ignore[attr-defined]
+            outcome.figures_unmapped += len(report.unmapped)  # type: ignore[attr-defined]
+            outcome.non_facts += report.non_facts  # type: ignore[attr-defined]
+            outcome.warnings += [_with_id(rid, w) for w in report.warnings]  # type: ignore[attr-defined]
+            if session.path is not None:
+                records[rid] = ReportRecord(
+                    id=rid, label=path.name, source=str(path.resolve()), sha256=report.sha256,  # type: ignore[attr-defined]
+                    loaded_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                    observations=len(report.observations),  # type: ignore[attr-defined]
+                    warnings=[_with_id(rid, w) for w in report.warnings],  # type: ignore[attr-defined]
+                    region=getattr(stated, "region", None), year=getattr(stated, "year", None),
+                    period=getattr(stated, "period", None))
+                try:
+                    write_registry(session.path, records)
+                except OSError as e:
+                    if is_no_space(e):
+                        _disk_full(pending[i + 1:], outcome)
+                        return
+                    outcome.notes.append(f"could not record where {rid} came from: {e}")
+    finally:
+        del store
+        session.close()
+
+
+def _disk_full(rest: list[tuple[Path, object, object]], outcome: BuildOutcome) -> None:
+    from yibao.graph.rdf import report_quads
+
+    outcome.disk_full = True
+    need = 0
+    for path, report, _ in rest:
+        try:
+            need += sum(len(str(q)) for q in report_quads(report))  # type: ignore[arg-type]
+        except Exception:  # noqa: BLE001 — an estimate only
+            need += len(getattr(report, "text", "")) * 4
+        outcome.skipped.append((path.name, "not written: no space left on the device"))
+    mb = max(1, round(need * 3 / 1e6))  # six indexes and the dictionary, compressed: about 3× N-Quads
+    outcome.notes.append(f"no space left on the device: {len(rest)} report(s) not written; about {mb} MB more "
+                         "is needed. Reports loaded before are intact; free some space and build again.")
+
+
+def validate_loaded(store: pyoxigraph.Store, outcome: BuildOutcome, store_path: Path | None = None) -> None:
     """SHACL-validate the reports just built (merged with the ontology); look for duplicates.
 
+    A report whose graph breaks the shapes or holds duplicate observations is not kept: its graph is
+    removed and it is listed in ``outcome.rejected`` (so a failed build leaves nothing behind).
     Duplicates are searched report by report: they are defined within one report, and the
     check's SPARQL join grows much faster than linearly with the size of the graph.
     """
@@ -228,41 +425,96 @@ def validate_loaded(store: pyoxigraph.Store, outcome: BuildOutcome) -> None:
     from yibao.graph.validate import duplicate_observations, load_ontology_graph, validate
 
     union = rdflib.Graph()
+    graphs: dict[str, rdflib.Graph] = {}
+    bad: dict[str, str] = {}
     for report_id, _, _ in outcome.loaded:
         graph = graph_to_rdflib(store, ns.report_graph(report_id))
-        outcome.duplicates += duplicate_observations(graph)
+        duplicates = duplicate_observations(graph)
+        if duplicates:
+            bad[report_id] = f"{len(duplicates)} duplicate observation(s)"
+        outcome.duplicates += duplicates
+        graphs[report_id] = graph
         union += graph
-    result = validate(union, load_ontology_graph())
+    ontology = load_ontology_graph()
+    result = validate(union, ontology)
     outcome.validated = True
     outcome.conforms = bool(result.conforms)
     outcome.violations = list(result.violations)
+    if not outcome.conforms:
+        for report_id, graph in graphs.items():
+            if report_id in bad:
+                continue
+            own = validate(graph, ontology)
+            if not own.conforms:
+                bad[report_id] = f"breaks the SHACL shapes ({len(own.violations)} violation(s))"
+        if not bad and len(graphs) == 1:
+            bad.update(dict.fromkeys(graphs, "breaks the SHACL shapes"))
+    if bad:
+        remove_reports(store, list(bad), store_path)
+        outcome.rejected += sorted(bad.items())
+        outcome.loaded = [entry for entry in outcome.loaded if entry[0] not in bad]
 
 
-def build(store: pyoxigraph.Store, paths: list[Path], *, shacl: bool = True,
+def remove_reports(store: pyoxigraph.Store, report_ids: list[str], store_path: Path | None = None) -> None:
+    """Drop the reports' graphs and their records."""
+    from yibao.graph.registry import read_registry, write_registry
+    from yibao.graph.store import remove_report
+
+    for report_id in report_ids:
+        remove_report(store, report_id)
+    if store_path is not None:
+        records = read_registry(store_path)
+        if any(r in records for r in report_ids):
+            for r in report_ids:
+                records.pop(r, None)
+            with contextlib.suppress(OSError):
+                write_registry(store_path, records)
+
+
+def build(store: pyoxigraph.Store | StoreSession, paths: list[Path], *, shacl: bool = True,
           on_file: Callable[[Path, str | None], None] | None = None, overrides: Overrides | None = None,
-          manifest: Path | list[ManifestRow] | None = None) -> BuildOutcome:
+          manifest: Path | list[ManifestRow] | None = None, max_file_bytes: int | None = None,
+          file_timeout: float | None = None, lenient: bool = False,
+          outcome: BuildOutcome | None = None) -> BuildOutcome:
     """Load the ontology, extract and load every report file under ``paths``, then validate.
 
+    ``store`` is an open store or a ``StoreSession`` (which opens the store only while writing).
     ``overrides`` (region code or name, year, period) apply to every file; a ``manifest`` (a CSV
     file or its rows: file,region,year,period) states them per file, over ``overrides``. What is
-    stated replaces what the text says (a warning says when they disagree). Raises ``BuildError``
+    stated replaces what the text says (a warning says when they disagree). ``max_file_bytes`` and
+    ``file_timeout`` bound each file's cost; ``lenient`` decodes files with a few invalid bytes. Pass
+    ``outcome`` to see what was done so far if the build is interrupted. Raises ``BuildError``
     for a bad manifest and ``UnknownCode`` for a region name that names no single region.
     """
     from yibao.graph.store import load_ontology
 
-    files = expand_paths(paths)
+    session = store if isinstance(store, StoreSession) else StoreSession(store)
+    problems: list[str] = []
+    files = expand_paths(paths, problems)
     rows = read_manifest(manifest) if isinstance(manifest, (str, Path)) else manifest
-    outcome = BuildOutcome(files=len(files))
-    outcome.ontology_triples = load_ontology(store)
-    if not outcome.ontology_triples:
-        outcome.notes.append("no ontology loaded (ontology/*.ttl not found): region names are unavailable")
-    stated = resolve_overrides(store, overrides, rows, files) if overrides or rows else {}
+    outcome = outcome if outcome is not None else BuildOutcome()
+    outcome.files = len(files)
+    outcome.notes += problems
+    db = session.open()
+    try:
+        outcome.ontology_triples = load_ontology(db)
+        if not outcome.ontology_triples:
+            outcome.notes.append("no ontology loaded (ontology/*.ttl not found): region names are unavailable")
+        stated = resolve_overrides(db, overrides, rows, files) if overrides or rows else {}
+    finally:
+        del db  # the session's reference is the last one: closing releases the lock
+        session.close()
     if rows:
         unused = [row.file for row in rows if not any(manifest_entry(f, [row]) for f in files)]
         if unused:
             outcome.notes.append(f"manifest rows naming no file of this build: {', '.join(unused)}")
-    load_files(store, files, outcome, on_file, stated)
-    store.flush()  # move the write-ahead log into tables now, so the next open need not replay it
+    load_files(session, files, outcome, on_file, stated, max_file_bytes=max_file_bytes,
+               file_timeout=file_timeout, lenient=lenient)
     if shacl and outcome.loaded:
-        validate_loaded(store, outcome)
+        db = session.open()
+        try:
+            validate_loaded(db, outcome, session.path)
+        finally:
+            del db
+            session.close()
     return outcome

@@ -20,15 +20,21 @@ from yibao.ingest.segment import segment
 from yibao.model import DecodedText, Finding, Observation, Policy, Report
 
 
-def process_file(path: Path, lexicon: Lexicon | None = None, overrides: Overrides | None = None) -> Report:
+def process_file(path: Path, lexicon: Lexicon | None = None, overrides: Overrides | None = None,
+                 lenient: bool = False) -> Report:
     """Read, segment and extract one report. Raises ``ReadError`` for bad files.
 
-    ``overrides`` (region, year, period the user states) replace what the text says.
+    ``overrides`` (region, year, period the user states) replace what the text says; ``lenient``
+    replaces a few undecodable bytes (a warning counts them) instead of rejecting the file.
     """
     path = Path(path)
-    decoded = read_text(path)
+    decoded = read_text(path, lenient)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    return extract_report(path.stem, path, decoded, digest, lexicon or default_lexicon(), overrides=overrides)
+    report = extract_report(path.stem, path, decoded, digest, lexicon or default_lexicon(), overrides=overrides)
+    replaced = decoded.original.count("\ufffd") if lenient else 0
+    if replaced:
+        report.warnings.append(f"{report.id}: {replaced} undecodable byte sequence(s) replaced by U+FFFD (--lenient)")
+    return report
 
 
 def extract_report(report_id: str, path: Path, decoded: DecodedText, sha256: str, lexicon: Lexicon,

@@ -48,6 +48,9 @@ from yibao.model import DecodedText
 __all__ = ["ReadError", "damaged_figures", "decode_file", "normalise", "read_text"]
 
 
+UNDECODABLE = "cannot decode as UTF-8, UTF-16 or GB18030"
+
+
 class ReadError(Exception):
     """A report file that cannot be read as text; ``str(e)`` is ``"<file name>: <reason>"``."""
 
@@ -152,24 +155,25 @@ def _strip_bom(text: str) -> str:
     return text[1:] if text.startswith("\ufeff") else text
 
 
-def decode_file(path: Path) -> DecodedText:
+def decode_file(path: Path, lenient: bool = False) -> DecodedText:
     """Read and decode ``path``; ``normalised`` is left equal to ``original``.
 
     ``encoding`` is the Python codec used: ``utf-8``, ``utf-8-sig``, ``utf-16`` / ``utf-32``
     (with a BOM), ``utf-16-le`` / ``utf-16-be`` (BOM-less) or ``gb18030``; decoding the file's
     bytes with it gives ``original`` (bar a GB18030-encoded BOM, which is dropped too).
-    Raises :class:`ReadError` for unreadable, empty, binary or undecodable files.
+    Raises :class:`ReadError` for unreadable, empty, binary or undecodable files. With ``lenient``,
+    a mostly-UTF-8 file with a few invalid bytes is decoded with U+FFFD in their place.
     """
     path = Path(path)
     try:
         data = path.read_bytes()
     except OSError as e:
         raise ReadError(path, f"cannot read file ({e.strerror or e})") from e
-    text, encoding = _decode(path, data)
+    text, encoding = _decode(path, data, lenient)
     return DecodedText(original=text, normalised=text, encoding=encoding)
 
 
-def _decode(path: Path, data: bytes) -> tuple[str, str]:
+def _decode(path: Path, data: bytes, lenient: bool = False) -> tuple[str, str]:
     if not data:
         raise ReadError(path, "empty file")
 
@@ -209,7 +213,12 @@ def _decode(path: Path, data: bytes) -> tuple[str, str]:
     else:
         if _looks_like_text(text):
             return _strip_bom(text), "gb18030"
-    raise ReadError(path, "cannot decode as UTF-8, UTF-16 or GB18030")
+    if lenient:
+        text = data.decode("utf-8", errors="replace")
+        if text.count("\ufffd") <= max(1, len(text) // 100):  # a few stray bytes, not another encoding
+            return _strip_bom(text), "utf-8"
+        raise ReadError(path, UNDECODABLE + " (more than 1% invalid bytes, even with --lenient)")
+    raise ReadError(path, UNDECODABLE)
 
 
 # ------------------------------------------------------------------------ normalising
@@ -351,9 +360,9 @@ def _mask_digits(norm: str, spans: list[tuple[int, int]]) -> str:
     return "".join(chars)
 
 
-def read_text(path: Path) -> DecodedText:
+def read_text(path: Path, lenient: bool = False) -> DecodedText:
     """Decode ``path`` and add its normalised twin and its damaged figures (see the module docstring)."""
-    decoded = decode_file(path)
+    decoded = decode_file(path, lenient)
     decoded.damaged = damaged_figures(decoded.original)
     decoded.normalised = _mask_digits(normalise(decoded.original), decoded.damaged)
     return decoded

@@ -96,6 +96,6 @@ def local(iri: str | None) -> str | None:
     if iri is None:
         return None
     if iri.startswith(ns.REPORT):
-        return iri[len(ns.REPORT):]
+        return ns.report_id_of(iri)
     return iri.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
 

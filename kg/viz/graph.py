@@ -120,7 +120,7 @@ class Figure:
 
 
 def _report_id(iri: str) -> str:
-    return iri[len(ns.REPORT):] if iri.startswith(ns.REPORT) else local_name(iri)
+    return ns.report_id_of(iri) if iri.startswith(ns.REPORT) else local_name(iri)
 
 
 def _value(term: Any) -> str | None:

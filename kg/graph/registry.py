@@ -1,0 +1,65 @@
+"""What the store cannot say about its reports: where each came from and when it was loaded.
+
+A small JSON file inside the store folder (``yibao-reports.json``; RocksDB ignores files it did not
+write) records, per report id, the file's absolute path, its name (the report's label), sha256, load
+time, observation count, warnings and what was stated for it (region, year, period). It lets a build
+tell a re-ingested file (same path: replace) from a different file of the same name (a conflict), and
+`yibao doctor --repair` rebuild a damaged store from the recorded paths. It is rewritten atomically
+(temporary file + rename); a missing or unreadable record is an empty one (the graph still holds each
+report's file name and sha256).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+REGISTRY_FILE = "yibao-reports.json"
+
+
+@dataclass
+class ReportRecord:
+    id: str
+    label: str  # the file name
+    source: str  # absolute path of the file when it was loaded
+    sha256: str
+    loaded_at: str  # ISO 8601, UTC
+    observations: int = 0
+    warnings: list[str] = field(default_factory=list)
+    region: str | None = None  # what was stated for it (--region, --year, --period, a manifest)
+    year: int | None = None
+    period: str | None = None
+
+
+def registry_path(store_path: Path) -> Path:
+    return Path(store_path) / REGISTRY_FILE
+
+
+def read_registry(store_path: Path) -> dict[str, ReportRecord]:
+    """The records of the store at ``store_path`` by report id ({} when there are none or they are unreadable)."""
+    path = registry_path(store_path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        fields = set(ReportRecord.__dataclass_fields__)
+        return {rid: ReportRecord(**{k: v for k, v in rec.items() if k in fields})
+                for rid, rec in data.get("reports", {}).items()}
+    except (OSError, ValueError, TypeError, AttributeError):
+        return {}
+
+
+def write_registry(store_path: Path, records: dict[str, ReportRecord]) -> None:
+    """Replace the record file atomically. Raises OSError (e.g. no space left)."""
+    path = registry_path(store_path)
+    tmp = path.with_name(f".{REGISTRY_FILE}.{os.getpid()}.tmp")
+    payload = {"version": 1, "reports": {rid: asdict(rec) for rid, rec in sorted(records.items())}}
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(payload, f, ensure_ascii=False, indent=1)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+        raise
