@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -195,7 +196,7 @@ def sparql(
     db = open_read_only(store)
     import pyoxigraph as ox
 
-    _watchdog(timeout)
+    watchdog = _watchdog(timeout)
     try:
         result = db.query(text, substitutions={ox.Variable(k): v for k, v in substitutions.items()})
         _print_result(result, fmt, limit)
@@ -205,18 +206,21 @@ def sparql(
         if isinstance(e, BrokenPipeError):
             raise
         fail(f"query failed: {str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__}")
+    finally:
+        if watchdog is not None:  # the query is over: the watchdog must not end a process that goes on
+            watchdog.cancel()
+            watchdog.join()
 
 
-def _watchdog(seconds: float) -> None:
+def _watchdog(seconds: float) -> threading.Timer | None:
     """End the process with one line and exit 2 if the query is still running after ``seconds``.
 
     The query runs in Oxigraph without the GIL, so a Python thread can still act; nothing can be left
     half-written (the store is read-only here).
     """
     if not seconds:
-        return
+        return None
     import os
-    import threading
 
     def fire() -> None:  # no flush of stdout: the main thread may hold its lock
         message = f"error: query timed out after {seconds:g} s (--timeout); stopped\n"
@@ -226,6 +230,7 @@ def _watchdog(seconds: float) -> None:
     timer = threading.Timer(seconds, fire)
     timer.daemon = True
     timer.start()
+    return timer
 
 
 def _more(shown: int, limit: int, what: str) -> None:

@@ -333,3 +333,22 @@ def test_queries_lists_the_library():
         assert query_id in result.stdout
     assert "可支付月数" in result.stdout and "Threshold across regions" in result.stdout
     assert "derived:" in result.stdout and Path("queries/budget_execution.rq").as_posix() in result.stdout
+
+
+def test_sparql_leaves_no_watchdog_behind_in_the_calling_process(tmp_path):
+    """The query timeout must end with the query: a caller that goes on (a notebook, a test run)
+    is never stopped by it later."""
+    import threading
+
+    from yibao.graph.store import load_ontology, open_store
+
+    path = tmp_path / "store"
+    db = open_store(path, create=True)
+    load_ontology(db)
+    db.flush()
+    del db
+    before = {t.ident for t in threading.enumerate()}
+    result = runner.invoke(app, ["sparql", "ASK { ?s ?p ?o }", "--store", str(path), "--timeout", "30"])
+    assert result.exit_code == 0, result.output
+    left = [t for t in threading.enumerate() if t.ident not in before and isinstance(t, threading.Timer)]
+    assert not [t for t in left if t.is_alive()]
