@@ -373,3 +373,8 @@ def test_no_answer_says_why(contexts, question, reason):
     answer = ask(contexts["sample"].store, question, ctx=contexts["sample"])
     assert not answer.rows
     assert any(reason in note for note in answer.notes), answer.notes
+
+
+def test_an_impossible_year_is_not_answered_with_another_year(contexts):
+    answer = ask(contexts["sample"].store, "株洲99999年职工医保累计结余", ctx=contexts["sample"])
+    assert not answer.rows and any("99999" in note for note in answer.notes)

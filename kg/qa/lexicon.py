@@ -480,7 +480,7 @@ def find_numbers(text: str, covered: list[tuple[int, int]]) -> list[Number]:
         unit_text = ""
         end = b
         after_year = _YEAR_AFTER_RE.match(text, b)
-        if after_year and number == number.to_integral() and 1900 <= number <= 2100:
+        if after_year and number == number.to_integral() and number >= 1000:  # 2022年; 99999年 is asked too
             year, end = int(number), after_year.end()
         else:
             m = _UNIT_RE.match(text, b)
