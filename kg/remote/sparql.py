@@ -1,0 +1,106 @@
+"""Query text for a remote endpoint: pyoxigraph substitutions written into the query, and the
+rewrites Virtuoso needs.
+
+pyoxigraph binds ``substitutions`` inside the engine: the variable stands for the term everywhere
+in the query (subqueries, UNION branches, FILTER EXISTS included) and is still projected. A SPARQL
+1.1 endpoint has no such thing, so `inline_substitutions` does the same in the text: every
+``?name`` becomes the term, written in its N-Triples form (IRIs of validated code ids, typed
+literals — the form escapes every character that could end a string or an IRI, so user text is
+never pasted), except that a projected ``?name`` becomes ``(<term> AS ?name)``, one in GROUP BY or
+ORDER BY ``(<term>)`` and ``BOUND(?name)`` ``true``.
+
+Virtuoso (7.2) refuses a transitive property path inside ``FILTER EXISTS { GRAPH <g> { … } }``
+("transitive start not given") even with a constant end, and treats ``VALUES ?x { UNDEF }`` as
+matching nothing. Its default graph is the union of all graphs, so `virtuoso_dialect` drops the
+``GRAPH <ontology>`` around such a scope test, and replaces a scope test whose end is left free
+(``VALUES ?scope { UNDEF }`` or never bound — "any scope", always true) by ``true``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+
+def term_text(term: Any) -> str:
+    """The SPARQL (N-Triples) form of a pyoxigraph NamedNode or Literal."""
+    import pyoxigraph as ox
+
+    if isinstance(term, (ox.NamedNode, ox.Literal)):
+        return str(term)
+    raise TypeError(f"cannot bind {term!r}: only IRIs and literals are sent to a SPARQL endpoint")
+
+
+def _name(variable: Any) -> str:
+    return variable if isinstance(variable, str) else str(variable.value)
+
+
+_REWRITE_RE = re.compile(
+    r'(?P<skip>"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\''
+    r'|<[^<>"{}|^`\\\s]*>|#[^\n]*)'
+    r'|(?P<select>\bSELECT\b)|(?P<where>\bWHERE\b)|(?P<brace>[{}])'
+    r'|(?P<modifier>\b(?:GROUP|ORDER)\s+BY\b)|(?P<end>\b(?:LIMIT|OFFSET|HAVING|VALUES)\b)'
+    r'|(?P<bound>\bBOUND\s*\(\s*[?$](?P<bvar>\w+)\s*\))|(?P<var>[?$](?P<name>\w+))',
+    re.I,
+)
+
+
+def inline_substitutions(sparql: str, substitutions: Mapping[Any, Any] | None) -> str:
+    """The query with every substituted variable replaced by its term (see the module doc)."""
+    if not substitutions:
+        return sparql
+    terms = {_name(v): term_text(t) for v, t in substitutions.items()}
+    out: list[str] = []
+    mode = ""  # "select" (projection), "modifier" (GROUP BY / ORDER BY) or "" (patterns)
+    last = 0
+    for m in _REWRITE_RE.finditer(sparql):
+        out.append(sparql[last:m.start()])
+        last = m.end()
+        text = m.group(0)
+        if m.group("skip"):
+            out.append(text)
+        elif m.group("select"):
+            mode = "select"
+            out.append(text)
+        elif m.group("where") or m.group("brace") or m.group("end"):
+            mode = ""
+            out.append(text)
+        elif m.group("modifier"):
+            mode = "modifier"
+            out.append(text)
+        elif m.group("bound"):
+            out.append("true" if m.group("bvar") in terms else text)
+        elif m.group("var") and m.group("name") in terms:
+            term = terms[m.group("name")]
+            out.append(f"({term} AS ?{m.group('name')})" if mode == "select"
+                       else f"({term})" if mode == "modifier" else term)
+        else:
+            out.append(text)
+    out.append(sparql[last:])
+    return "".join(out)
+
+
+_SCOPE_RE = re.compile(
+    r"FILTER\s+EXISTS\s*\{\s*GRAPH\s*<(?P<graph>[^<>\s]+)>\s*\{\s*"
+    r"(?P<start>\?\w+|<[^<>\s]+>)\s+(?P<path>(?:skos:broader|<http://www\.w3\.org/2004/02/skos/core#broader>)\*)\s+"
+    r"(?P<end>\?\w+|<[^<>\s]+>)\s*\}\s*\}")
+
+
+def virtuoso_dialect(sparql: str) -> str:
+    """Scope tests over skos:broader* in the form Virtuoso evaluates (see the module doc)."""
+    from yibao.graph import namespaces as ns
+
+    def rewrite(m: re.Match[str]) -> str:
+        if m.group("graph") != ns.ONTOLOGY_GRAPH:
+            return m.group(0)
+        end = m.group("end")
+        if end.startswith("?"):
+            name = re.escape(end[1:])
+            undef = re.search(r"VALUES\s+\?" + name + r"\s*\{\s*UNDEF\s*\}", sparql)
+            uses = len(re.findall(r"[?$]" + name + r"\b", sparql))
+            if undef or uses <= 1:  # any scope: the test always holds
+                return "FILTER(true)"
+        return f"FILTER EXISTS {{ {m.group('start')} {m.group('path')} {end} }}"
+
+    return _SCOPE_RE.sub(rewrite, sparql)
