@@ -87,6 +87,12 @@ _SCOPE_RE = re.compile(
     r"(?P<end>\?\w+|<[^<>\s]+>)\s*\}\s*\}")
 
 
+_PROJECTION_RE = re.compile(r"\bSELECT\b(.*?)(?:\bWHERE\b|\{)", re.S | re.I)
+
+
+_UNDEF_RE = re.compile(r"VALUES\s+\?\w+\s*\{\s*UNDEF\s*\}")
+
+
 def virtuoso_dialect(sparql: str) -> str:
     """Scope tests over skos:broader* in the form Virtuoso evaluates (see the module doc)."""
     from yibao.graph import namespaces as ns
@@ -97,10 +103,13 @@ def virtuoso_dialect(sparql: str) -> str:
         end = m.group("end")
         if end.startswith("?"):
             name = re.escape(end[1:])
-            undef = re.search(r"VALUES\s+\?" + name + r"\s*\{\s*UNDEF\s*\}", sparql)
-            uses = len(re.findall(r"[?$]" + name + r"\b", sparql))
-            if undef or uses <= 1:  # any scope: the test always holds
+            var = re.compile(r"[?$]" + name + r"\b")
+            values = re.search(r"VALUES\s+\?" + name + r"\s*\{(?!\s*UNDEF\s*\})[^{}]*\}", sparql)
+            projected = sum(len(var.findall(p)) for p in _PROJECTION_RE.findall(sparql))
+            if not values and len(var.findall(sparql)) - projected <= 1:  # any scope: always true
                 return "FILTER(true)"
         return f"FILTER EXISTS {{ {m.group('start')} {m.group('path')} {end} }}"
 
+    # one solution binding nothing is the identity of a join: the block can go
+    sparql = _UNDEF_RE.sub("", sparql)
     return _SCOPE_RE.sub(rewrite, sparql)
