@@ -11,8 +11,10 @@ ORDER BY ``(<term>)`` and ``BOUND(?name)`` ``true``.
 
 Virtuoso (7.2) refuses a transitive property path inside ``FILTER EXISTS { GRAPH <g> { … } }``
 ("transitive start not given") even with a constant end, and treats ``VALUES ?x { UNDEF }`` as
-matching nothing. Its default graph is the union of all graphs, so `virtuoso_dialect` drops the
-``GRAPH <ontology>`` around such a scope test, and replaces a scope test whose end is left free
+matching nothing. Nor does it match the zero-length path of ``*`` from a node with no
+``skos:broader`` at all (a top concept). Its default graph is the union of all graphs, so
+`virtuoso_dialect` writes such a scope test ``FILTER(?a = ?b || EXISTS { ?a skos:broader+ ?b })``
+without the ``GRAPH <ontology>``, and replaces a scope test whose end is left free
 (``VALUES ?scope { UNDEF }`` or never bound — "any scope", always true) by ``true``.
 """
 
@@ -108,7 +110,8 @@ def virtuoso_dialect(sparql: str) -> str:
             projected = sum(len(var.findall(p)) for p in _PROJECTION_RE.findall(sparql))
             if not values and len(var.findall(sparql)) - projected <= 1:  # any scope: always true
                 return "FILTER(true)"
-        return f"FILTER EXISTS {{ {m.group('start')} {m.group('path')} {end} }}"
+        start, step = m.group("start"), m.group("path")[:-1]
+        return f"FILTER({start} = {end} || EXISTS {{ {start} {step}+ {end} }})"
 
     # one solution binding nothing is the identity of a join: the block can go
     sparql = _UNDEF_RE.sub("", sparql)
