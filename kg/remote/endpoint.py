@@ -215,6 +215,8 @@ def to_term(binding: Mapping[str, str] | None) -> Any:
     if language:
         return ox.Literal(value, language=language)
     datatype = binding.get("datatype")
+    if datatype == "http://www.w3.org/2001/XMLSchema#boolean":  # Virtuoso writes 1 and 0
+        value = {"1": "true", "0": "false"}.get(value, value)
     if datatype:
         return ox.Literal(value, datatype=ox.NamedNode(datatype))
     return ox.Literal(value)

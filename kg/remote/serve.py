@@ -47,6 +47,10 @@ def serve(store: Path, port: int = 7878, bind: str = "127.0.0.1",
         message = (process.stderr.read() if process.stderr else "").strip().splitlines()
         raise RemoteError(f"the Oxigraph server did not start on {bind}:{port}: "
                           f"{message[-1] if message else f'exit code {process.returncode}'}")
+    def stop_on_term(*_: object) -> None:  # a SIGTERM stops the server too, never leaving it orphaned
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop_on_term)
     host = f"[{bind}]" if ":" in bind else bind
     announce(f"serving {store} read-only at http://{host}:{port}/query (pid {process.pid}; Ctrl-C to stop)")
     try:
@@ -58,3 +62,5 @@ def serve(store: Path, port: int = 7878, bind: str = "127.0.0.1",
         except subprocess.TimeoutExpired:
             process.kill()
             return process.wait()
+    finally:
+        signal.signal(signal.SIGTERM, previous)

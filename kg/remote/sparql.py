@@ -7,7 +7,8 @@ in the query (subqueries, UNION branches, FILTER EXISTS included) and is still p
 ``?name`` becomes the term, written in its N-Triples form (IRIs of validated code ids, typed
 literals — the form escapes every character that could end a string or an IRI, so user text is
 never pasted), except that a projected ``?name`` becomes ``(<term> AS ?name)``, one in GROUP BY or
-ORDER BY ``(<term>)`` and ``BOUND(?name)`` ``true``.
+ORDER BY ``(STR(<term>))`` (a constant key, grouping and ordering nothing; Virtuoso would read a bare
+integer there as a column number) and ``BOUND(?name)`` ``true``.
 
 Virtuoso (7.2) refuses a transitive property path inside ``FILTER EXISTS { GRAPH <g> { … } }``
 ("transitive start not given") even with a constant end, and treats ``VALUES ?x { UNDEF }`` as
@@ -15,7 +16,9 @@ matching nothing. Nor does it match the zero-length path of ``*`` from a node wi
 ``skos:broader`` at all (a top concept). Its default graph is the union of all graphs, so
 `virtuoso_dialect` writes such a scope test ``FILTER(?a = ?b || EXISTS { ?a skos:broader+ ?b })``
 without the ``GRAPH <ontology>``, and replaces a scope test whose end is left free
-(``VALUES ?scope { UNDEF }`` or never bound — "any scope", always true) by ``true``.
+(``VALUES ?scope { UNDEF }`` or never bound — "any scope", always true) by ``true``. A boolean
+constant bound to a variable comes back from Virtuoso as the integer 0 or 1; written
+``STRDT("false", xsd:boolean)`` it stays a boolean (``"0"^^xsd:boolean``, read back as false).
 """
 
 from __future__ import annotations
@@ -76,7 +79,7 @@ def inline_substitutions(sparql: str, substitutions: Mapping[Any, Any] | None) -
         elif m.group("var") and m.group("name") in terms:
             term = terms[m.group("name")]
             out.append(f"({term} AS ?{m.group('name')})" if mode == "select"
-                       else f"({term})" if mode == "modifier" else term)
+                       else f"(STR({term}))" if mode == "modifier" else term)
         else:
             out.append(text)
     out.append(sparql[last:])
@@ -92,6 +95,11 @@ _SCOPE_RE = re.compile(
 _PROJECTION_RE = re.compile(r"\bSELECT\b(.*?)(?:\bWHERE\b|\{)", re.S | re.I)
 
 
+_XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
+# a boolean bound to a variable (BIND(false AS ?x), a projected substitution): Virtuoso would return
+# the integer 0 or 1, but keeps the type of STRDT("false", xsd:boolean)
+_BOOLEAN_AS_RE = re.compile(
+    r'(\(\s*)(?:(true|false)|"(true|false)"\^\^<' + re.escape(_XSD_BOOLEAN) + r'>)\s+AS\s+\?', re.I)
 _UNDEF_RE = re.compile(r"VALUES\s+\?\w+\s*\{\s*UNDEF\s*\}")
 
 
@@ -115,4 +123,6 @@ def virtuoso_dialect(sparql: str) -> str:
 
     # one solution binding nothing is the identity of a join: the block can go
     sparql = _UNDEF_RE.sub("", sparql)
+    sparql = _BOOLEAN_AS_RE.sub(lambda m: f'{m.group(1)}STRDT("{m.group(2) or m.group(3)}", <{_XSD_BOOLEAN}>) AS ?',
+                                sparql)
     return _SCOPE_RE.sub(rewrite, sparql)
