@@ -18,7 +18,9 @@ matching nothing. Nor does it match the zero-length path of ``*`` from a node wi
 without the ``GRAPH <ontology>``, and replaces a scope test whose end is left free
 (``VALUES ?scope { UNDEF }`` or never bound — "any scope", always true) by ``true``. A boolean
 constant bound to a variable comes back from Virtuoso as the integer 0 or 1; written
-``STRDT("false", xsd:boolean)`` it stays a boolean (``"0"^^xsd:boolean``, read back as false).
+``STRDT("false", xsd:boolean)`` it stays a boolean (``"0"^^xsd:boolean``, read back as false). An ``OPTIONAL { … FILTER(…) } FILTER(!BOUND(?v))`` ("no later figure") becomes
+the equivalent ``FILTER NOT EXISTS { … }``: Virtuoso evaluates an OPTIONAL's filter without the
+variables outside the OPTIONAL.
 """
 
 from __future__ import annotations
@@ -125,4 +127,30 @@ def virtuoso_dialect(sparql: str) -> str:
     sparql = _UNDEF_RE.sub("", sparql)
     sparql = _BOOLEAN_AS_RE.sub(lambda m: f'{m.group(1)}STRDT("{m.group(2) or m.group(3)}", <{_XSD_BOOLEAN}>) AS ?',
                                 sparql)
+    sparql = _optional_unbound_as_not_exists(sparql)
     return _SCOPE_RE.sub(rewrite, sparql)
+
+
+_NOT_BOUND_RE = re.compile(r"FILTER\s*\(\s*!\s*BOUND\s*\(\s*\?(\w+)\s*\)\s*\)")
+
+
+def _optional_unbound_as_not_exists(sparql: str) -> str:
+    """``OPTIONAL { P FILTER(C) } FILTER(!BOUND(?v))`` (?v bound by P) as ``FILTER NOT EXISTS { P
+    FILTER(C) }``: the same solutions, but Virtuoso evaluates an OPTIONAL's filter inside the
+    optional group only, blind to the variables outside it, and NOT EXISTS it does evaluate right."""
+    for m in reversed(list(_NOT_BOUND_RE.finditer(sparql))):
+        head = sparql[:m.start()].rstrip()
+        if not head.endswith("}"):
+            continue
+        depth, i = 0, len(head) - 1
+        while i >= 0:  # the brace that opens the group just before the FILTER
+            depth += {"}": 1, "{": -1}.get(head[i], 0)
+            if depth == 0:
+                break
+            i -= 1
+        opening = re.search(r"OPTIONAL\s*\Z", head[:i])
+        body = head[i:]
+        if not opening or not re.search(r"\?" + m.group(1) + r"\b", body):
+            continue
+        sparql = head[:opening.start()] + "FILTER NOT EXISTS " + body + sparql[m.end():]
+    return sparql
