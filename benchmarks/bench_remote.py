@@ -51,13 +51,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--factor", type=int, default=100)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--timeout", type=float, default=120.0)
+    parser.add_argument("--store", type=Path, help="reuse a store built by an earlier run (its path)")
+    parser.add_argument("--servers", default="oxigraph,virtuoso")
+    parser.add_argument("--batch", type=int, default=1000, help="triples per INSERT DATA (Virtuoso)")
     parser.add_argument("--output", type=Path, default=ROOT / "benchmarks" / "results" / "remote.json")
     args = parser.parse_args(argv)
 
     work = Path(tempfile.mkdtemp(prefix="yibao-bench-remote-"))
-    db = build_sample(work / "store")
-    if args.factor > 1:
-        scale(db, args.factor)
+    if args.store:
+        import pyoxigraph as ox
+
+        db = ox.Store.read_only(str(args.store))
+    else:
+        db = build_sample(work / "store")
+        if args.factor > 1:
+            scale(db, args.factor)
     print(f"graph: {len(db):,} quads (factor {args.factor})", flush=True)
     queries = {qid: bind(q, REQUIRED.get(qid, {})) for qid, q in load_queries().items()}
     table: dict[str, dict[str, object]] = {qid: {} for qid in queries}
@@ -69,17 +77,19 @@ def main(argv: list[str] | None = None) -> None:
     pushes = {}
     for name, cls in (("oxigraph", OxigraphServer), ("virtuoso", VirtuosoServer)):
         reason = cls.missing()
+        if name not in args.servers.split(","):
+            continue
         if reason:
             print(f"{name}: skipped ({reason})")
             continue
         with cls(work / name) as server:
             remote = connect(server.query_url, update_url=server.update_url, timeout=max(args.timeout, 600))
             began = time.perf_counter()
-            outcome = push(db, remote, batch=5000)
+            outcome = push(db, remote, batch=args.batch)
             pushes[name] = {"seconds": round(time.perf_counter() - began, 1), "method": outcome.method,
                             "triples": outcome.server_triples, "ok": outcome.ok}
             print(f"{name}: pushed {outcome.server_triples:,} triples by {outcome.method} "
-                  f"in {pushes[name]['seconds']} s", flush=True)
+                  f"in {pushes[name]['seconds']} s; failed: {dict(list(outcome.failed.items())[:3])}", flush=True)
             remote = connect(server.query_url, timeout=args.timeout)
             for qid, bound in queries.items():
                 try:

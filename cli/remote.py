@@ -63,7 +63,7 @@ def push(
     store: Annotated[Path | None, typer.Option("--store", help=STORE_HELP)] = None,
     method: Annotated[str, typer.Option("--method", help="auto (Graph Store Protocol when there is one), graph-store or update.")] = "auto",
     report: Annotated[list[str] | None, typer.Option("--report", help="Push only this report id (repeatable); 'ontology' for the ontology graph.")] = None,
-    batch: Annotated[int, typer.Option("--batch", min=1, help="Triples per INSERT DATA request (SPARQL Update).")] = 2000,
+    batch: Annotated[int, typer.Option("--batch", min=1, help="Triples per INSERT DATA request (SPARQL Update).")] = 1000,
     user: Annotated[str | None, typer.Option("--user", help="User (default: $YIBAO_ENDPOINT_USER).")] = None,
     password: Annotated[str | None, typer.Option("--password", help="Password (default: $YIBAO_ENDPOINT_PASSWORD).")] = None,
     auth: Annotated[str | None, typer.Option("--auth", help="basic or digest (default: $YIBAO_ENDPOINT_AUTH, else basic).")] = None,
