@@ -302,3 +302,6 @@ def test_serve_answers_like_the_store(sample):
     finally:
         process.terminate()
         process.wait(timeout=20)
+    child = subprocess.run(["pgrep", "-f", f"serve-read-only --location {sample[0]} --bind 127.0.0.1:{port}"],
+                           capture_output=True, text=True).stdout.split()
+    assert not child, "yibao serve left its Oxigraph server running"

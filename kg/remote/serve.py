@@ -41,19 +41,20 @@ def serve(store: Path, port: int = 7878, bind: str = "127.0.0.1",
     if not (Path(store) / "CURRENT").is_file():
         raise RemoteError(f"no store at {store}: run `yibao build` first, or pass --store / set YIBAO_STORE")
     command = server_command(Path(store), port, bind)
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    time.sleep(0.5)
-    if process.poll() is not None:  # it could not start: port in use, bad address …
-        message = (process.stderr.read() if process.stderr else "").strip().splitlines()
-        raise RemoteError(f"the Oxigraph server did not start on {bind}:{port}: "
-                          f"{message[-1] if message else f'exit code {process.returncode}'}")
+
     def stop_on_term(*_: object) -> None:  # a SIGTERM stops the server too, never leaving it orphaned
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, stop_on_term)
-    host = f"[{bind}]" if ":" in bind else bind
-    announce(f"serving {store} read-only at http://{host}:{port}/query (pid {process.pid}; Ctrl-C to stop)")
+    previous = signal.signal(signal.SIGTERM, stop_on_term)  # before the child exists
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
+        time.sleep(0.5)
+        if process.poll() is not None:  # it could not start: port in use, bad address …
+            message = (process.stderr.read() if process.stderr else "").strip().splitlines()
+            raise RemoteError(f"the Oxigraph server did not start on {bind}:{port}: "
+                              f"{message[-1] if message else f'exit code {process.returncode}'}")
+        host = f"[{bind}]" if ":" in bind else bind
+        announce(f"serving {store} read-only at http://{host}:{port}/query (pid {process.pid}; Ctrl-C to stop)")
         return process.wait()
     except KeyboardInterrupt:
         process.send_signal(signal.SIGINT)
