@@ -32,6 +32,7 @@ bench: setup
 	$(BIN)/python benchmarks/bench_build.py
 	$(BIN)/python benchmarks/bench_build.py tests/fixtures/corpus/reports --output benchmarks/results/build-corpus.json
 	$(BIN)/python benchmarks/bench_queries.py
+	$(BIN)/python benchmarks/bench_remote.py
 
 clean:
 	rm -rf $(VENV) .yibao

@@ -44,6 +44,11 @@ class _OneLineErrors(TyperGroup):
         except typer.Abort:
             red_line("interrupted")
             sys.exit(130)
+        except Exception as e:  # a SPARQL server problem (yibao.remote) is one line, not a traceback
+            if type(e).__name__ != "RemoteError":
+                raise
+            red_line(str(e))
+            sys.exit(1)
         sys.exit(rv if isinstance(rv, int) else 0)
 
     def invoke(self, ctx: Any) -> Any:
@@ -211,11 +216,16 @@ def open_read_only(store_option: Path | None) -> pyoxigraph.Store:
         fail(str(e))
 
 
-def open_graph(store_option: Path | None, read_only: bool = False) -> KnowledgeGraph:
-    """The API object for the --store option; a store that cannot be opened is one red line."""
+def open_graph(store_option: Path | None, read_only: bool = False, endpoint: str | None = None) -> KnowledgeGraph:
+    """The API object for the --store option (or a SPARQL endpoint: --endpoint, global or per command,
+    or $YIBAO_ENDPOINT); a store that cannot be opened is one red line."""
     from yibao.api import KnowledgeGraph
+    from yibao.cli.remote import endpoint_for
     from yibao.graph.store import StoreError
 
+    remote = endpoint_for(endpoint, store_option) if read_only else None
+    if remote is not None:
+        return KnowledgeGraph(store_option, read_only=True, endpoint=remote)
     graph = KnowledgeGraph(store_option, read_only=read_only)
     try:
         graph.store  # noqa: B018 — open now, so that a missing store is reported here

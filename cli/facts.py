@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 from yibao.cli.app import STORE_HELP, app, call, check_choice, fail, open_graph
+from yibao.cli.remote import EndpointOption
 
 FACT_FORMATS = ("table", "csv", "json")
 EXPORT_FORMATS = ("turtle", "trig", "nquads", "jsonld")  # = yibao.graph.store.EXPORT_FORMATS, kept here to stay lean
@@ -68,6 +69,7 @@ def _write_csv(rows: list[dict], columns: tuple[str, ...]) -> None:
 @app.command()
 def facts(
     store: Annotated[Path | None, typer.Option("--store", help=STORE_HELP)] = None,
+    endpoint: EndpointOption = None,
     region: Annotated[str | None, typer.Option("--region", help="Region code or name, e.g. 430200 or 株洲市.")] = None,
     year: Annotated[int | None, typer.Option("--year", help="Reference year, e.g. 2022.")] = None,
     fund: Annotated[str | None, typer.Option("--fund", help="Fund code or name, e.g. employee or 职工医保.")] = None,
@@ -80,7 +82,7 @@ def facts(
     With --unmapped: every number of the reports that is neither a fact nor a date, clause number or
     document number, with its quote, the label words next to it and why it was not mapped."""
     check_choice(fmt, FACT_FORMATS, "format")
-    graph = open_graph(store, read_only=True)
+    graph = open_graph(store, read_only=True, endpoint=endpoint)
     if unmapped:
         from yibao.graph.facts import UNMAPPED_COLUMNS
 
@@ -113,7 +115,7 @@ def export(
     check_choice(fmt, EXPORT_FORMATS, "format")
     if output is not None and output.is_dir():
         fail(f"{output} is a directory", 2)
-    graph = open_graph(store, read_only=True)
+    graph = open_graph(store, read_only=True, endpoint=None)
     from yibao.graph.store import StoreError
 
     try:

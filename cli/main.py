@@ -5,7 +5,7 @@ Each module registers its commands on the shared app (``yibao.cli.app``); this o
 
 from __future__ import annotations
 
-from yibao.cli import admin, build, facts, policies, qa, viz  # noqa: F401  — registers the commands
+from yibao.cli import admin, build, facts, policies, qa, remote, viz  # noqa: F401  — registers the commands
 from yibao.cli.app import app
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 from yibao.cli.app import STORE_HELP, app, call, check_choice, open_graph
+from yibao.cli.remote import EndpointOption
 
 POLICY_FORMATS = ("table", "csv", "json")
 _TABLE = ("report", "policy", "type", "regions", "status", "start", "parameters", "quote")
@@ -15,13 +16,14 @@ _TABLE = ("report", "policy", "type", "regions", "status", "start", "parameters"
 @app.command()
 def policies(
     store: Annotated[Path | None, typer.Option("--store", help=STORE_HELP)] = None,
+    endpoint: EndpointOption = None,
     region: Annotated[str | None, typer.Option("--region", help="Region code or name, e.g. 株洲 or 370200.")] = None,
     policy_type: Annotated[str | None, typer.Option("--type", help="Policy type, e.g. drg, 带量采购, 门诊共济.")] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table, csv or json.")] = "table",
 ) -> None:
     """Policies with their regions, status, start, key parameters and source quote."""
     check_choice(fmt, POLICY_FORMATS, "format")
-    graph = open_graph(store, read_only=True)
+    graph = open_graph(store, read_only=True, endpoint=endpoint)
     from yibao.graph.policy_table import POLICY_COLUMNS
 
     rows = call(graph.policy_rows, region=region, type=policy_type)

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from yibao.cli.app import STORE_HELP, app, check_choice, fail, open_graph, open_read_only, red_line
+from yibao.cli.app import STORE_HELP, app, check_choice, fail, open_graph, red_line
+from yibao.cli.remote import EndpointOption
 
 if TYPE_CHECKING:
     from yibao.qa.interpret import Answer
@@ -74,6 +75,7 @@ def _write_answer_csv(answer: Answer) -> None:
 def ask(
     question: Annotated[str, typer.Argument(help="A question in Chinese or English, e.g. 哪些地区基金可支付月数低于6个月？")],
     store: Annotated[Path | None, typer.Option("--store", help=STORE_HELP)] = None,
+    endpoint: EndpointOption = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table, csv or json.")] = "table",
     explain: Annotated[bool, typer.Option("--explain", help="Also print the template, its parameters and the SPARQL.")] = False,
     lang: Annotated[str, typer.Option("--lang", help="Answer language: auto (the question's), zh or en.")] = "auto",
@@ -81,7 +83,7 @@ def ask(
     """Answer a question about the graph with one of the canned queries; every row cites its source."""
     check_choice(fmt, ASK_FORMATS, "format")
     check_choice(lang, LANGS, "language")
-    graph = open_graph(store, read_only=True)
+    graph = open_graph(store, read_only=True, endpoint=endpoint)
     from yibao.qa.interpret import QAError
 
     try:
@@ -161,6 +163,7 @@ def sparql(
     file: Annotated[Path | None, typer.Option("--file", help="Read the query from a file, or run a canned query by id.")] = None,
     param: Annotated[list[str] | None, typer.Option("--param", help="NAME=VALUE for a canned query (repeatable).")] = None,
     store: Annotated[Path | None, typer.Option("--store", help=STORE_HELP)] = None,
+    endpoint: EndpointOption = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table, csv or json.")] = "table",
     timeout: Annotated[float, typer.Option("--timeout", help="Give up after this many seconds (0: never).",
                                            min=0)] = 30.0,
@@ -193,7 +196,8 @@ def sparql(
         text, substitutions = bound.sparql, bound.substitutions
     elif param:
         fail("--param only applies to canned queries (a queries/*.rq file or id)", 2)
-    db = open_read_only(store)
+    graph = open_graph(store, read_only=True, endpoint=endpoint)
+    db = graph.store
     import pyoxigraph as ox
 
     watchdog = _watchdog(timeout)
@@ -242,12 +246,12 @@ def _print_result(result: Any, fmt: str, limit: int = 0) -> None:
 
     import pyoxigraph as ox
 
-    if isinstance(result, ox.QueryBoolean):
+    if isinstance(result, (bool, ox.QueryBoolean)):
         value = bool(result)
         typer.echo(json.dumps({"head": {}, "boolean": value}) if fmt == "json" else str(value).lower())
         return
     cap = limit or None
-    if isinstance(result, ox.QuerySolutions):
+    if hasattr(result, "variables"):  # pyoxigraph QuerySolutions, or a remote endpoint's solutions
         names = [v.value for v in result.variables]
         rows = ([solution[name] for name in names] for solution in result)
         shown = 0
@@ -332,8 +336,9 @@ def _print_solutions_table(names: list[str], rows: list[list[Any]]) -> None:
 # --- queries ----------------------------------------------------------------------------------------
 
 @app.command()
-def queries() -> None:
-    """List the canned queries (queries/*.rq) with their descriptions and parameters."""
+def queries(endpoint: EndpointOption = None) -> None:
+    """List the canned queries (queries/*.rq) with their descriptions and parameters (the same
+    library runs on the embedded store and on a SPARQL endpoint)."""
     from yibao.qa.queries import QueryError, load_queries
 
     try:

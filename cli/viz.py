@@ -7,11 +7,13 @@ from typing import Annotated
 
 import typer
 from yibao.cli.app import STORE_HELP, app, call, fail, open_graph
+from yibao.cli.remote import EndpointOption
 
 
 @app.command()
 def viz(
     store: Annotated[Path | None, typer.Option("--store", help=STORE_HELP)] = None,
+    endpoint: EndpointOption = None,
     region: Annotated[list[str] | None, typer.Option("--region", help="Region code or name (repeatable), e.g. 株洲.")] = None,
     year: Annotated[int | None, typer.Option("--year", help="Only reports with figures of this year.")] = None,
     fund: Annotated[str | None, typer.Option("--fund", help="Only this fund, e.g. resident or 职工医保.")] = None,
@@ -26,7 +28,7 @@ def viz(
         fail(f"--out must name an .html file, not {str(out)!r}", 2)
     if not out.parent.is_dir():
         fail(f"cannot write {out}: folder {out.parent} does not exist")
-    graph = open_graph(store, read_only=True)
+    graph = open_graph(store, read_only=True, endpoint=endpoint)
     from yibao.qa.interpret import QAError
     from yibao.viz import VizError
 

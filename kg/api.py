@@ -34,22 +34,39 @@ class KnowledgeGraph:
     must exist and is never locked for writing, so any number of readers can share it.
     """
 
-    def __init__(self, store: str | Path | None = None, *, read_only: bool = False) -> None:
+    def __init__(self, store: str | Path | None = None, *, read_only: bool = False,
+                 endpoint: Any = None) -> None:
         from yibao.graph.store import resolve_store_path
 
         self.path = resolve_store_path(Path(store) if store is not None else None)
-        self.read_only = read_only
+        self.read_only = read_only or endpoint is not None
+        self.endpoint = endpoint  # a SPARQL endpoint (URL, yibao.remote Endpoint or RemoteStore) instead
         self._store: pyoxigraph.Store | None = None
 
     # -- the store ----------------------------------------------------------------------------------
     @property
     def store(self) -> pyoxigraph.Store:
-        """The open pyoxigraph store (opened on first use)."""
+        """The open pyoxigraph store (opened on first use), or the remote SPARQL endpoint, which
+        answers the same queries (``yibao.remote.RemoteStore``)."""
+        if self._store is None and self.endpoint is not None:
+            from yibao.remote.endpoint import Endpoint, RemoteStore
+
+            endpoint = self.endpoint
+            if isinstance(endpoint, str):
+                endpoint = Endpoint.from_options(endpoint)
+            self._store = endpoint if isinstance(endpoint, RemoteStore) else RemoteStore(endpoint)  # type: ignore[assignment]
         if self._store is None:
             from yibao.graph.store import open_store, open_store_read_only
 
             self._store = open_store_read_only(self.path) if self.read_only else open_store(self.path, create=True)
         return self._store
+
+    def _embedded(self, what: str) -> None:
+        if self.endpoint is not None:
+            from yibao.remote import RemoteError
+
+            raise RemoteError(f"{what} works on the embedded store; with a SPARQL endpoint, build locally "
+                              "and `yibao push` the graphs")
 
     def close(self) -> None:
         if self._store is not None:
@@ -64,6 +81,8 @@ class KnowledgeGraph:
         self.close()
 
     def __repr__(self) -> str:
+        if self.endpoint is not None:
+            return f"KnowledgeGraph(endpoint={str(self.endpoint)!r})"
         return f"KnowledgeGraph({str(self.path)!r}{', read_only=True' if self.read_only else ''})"
 
     # -- build --------------------------------------------------------------------------------------
@@ -87,6 +106,8 @@ class KnowledgeGraph:
         from yibao import resources
         from yibao.graph.store import StoreError
         from yibao.ingest.build import BuildError, StoreSession, build
+
+        self._embedded("build")
         from yibao.ingest.metadata import Overrides, parse_period
 
         if paths is None:
@@ -111,6 +132,7 @@ class KnowledgeGraph:
         """Serialise the whole store (turtle, trig, nquads or jsonld) to ``output`` or stdout."""
         from yibao.graph.store import export
 
+        self._embedded("export")
         return export(self.store, fmt, Path(output) if output is not None else None)
 
     # -- facts --------------------------------------------------------------------------------------
@@ -190,9 +212,9 @@ class KnowledgeGraph:
         if keyword:
             raise QueryError(f"refused: {keyword} is a SPARQL update; only read-only queries run here")
         result = self.store.query(query)
-        if isinstance(result, ox.QueryBoolean):
+        if isinstance(result, (bool, ox.QueryBoolean)):
             return bool(result)
-        if isinstance(result, ox.QuerySolutions):
+        if hasattr(result, "variables"):  # pyoxigraph QuerySolutions or remote solutions
             names = [v.value for v in result.variables]
             return pd.DataFrame([[term_value(s[n]) for n in names] for s in result], columns=names)
         return pd.DataFrame([(t.subject.value, t.predicate.value, term_value(t.object)) for t in result],
@@ -261,6 +283,14 @@ class KnowledgeGraph:
         return draw(self.store, filters, output, max_nodes or DEFAULT_MAX_NODES)
 
 
-def open(store: str | Path | None = None, *, read_only: bool = False) -> KnowledgeGraph:  # noqa: A001
-    """Open (or, on first build, create) a Yibao store."""
-    return KnowledgeGraph(store, read_only=read_only)
+def open(store: str | Path | None = None, *, read_only: bool = False, endpoint: Any = None,  # noqa: A001
+         **options: Any) -> KnowledgeGraph:
+    """Open (or, on first build, create) a Yibao store; or, with ``endpoint="http://…/query"`` (and
+    ``user``, ``password``, ``auth``, ``timeout`` options), read a shared SPARQL server instead."""
+    if endpoint is not None and options:
+        from yibao.remote.endpoint import Endpoint
+
+        endpoint = Endpoint.from_options(str(endpoint), **options)
+    elif options:
+        raise TypeError(f"options {', '.join(options)} only apply with an endpoint")
+    return KnowledgeGraph(store, read_only=read_only, endpoint=endpoint)
