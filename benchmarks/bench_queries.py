@@ -60,6 +60,8 @@ QUESTIONS = (
     "各地门诊共济的起付线和报销比例",
     "株洲的医保报告里指出了哪些存在的问题？",
     "淮北2023年居民医保基金支出预算执行率是多少",
+    "株州2022年基金可支付月数",  # a misspelt region, corrected by sound
+    "Zhuzou fund balance 2022",  # … and by spelling
 )
 # Questions that end in a refusal or an explained empty answer: they must be as fast as answers.
 REFUSALS = (

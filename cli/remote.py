@@ -40,12 +40,13 @@ def main(
 def endpoint_for(option: str | None, store_option: Path | None) -> Any:
     """The endpoint a read command uses: its --endpoint, the global one, $YIBAO_ENDPOINT unless
     --store was given; None for the embedded store. Bad settings end in one red line."""
-    from yibao.remote import RemoteError
-    from yibao.remote.endpoint import ENDPOINT_ENV, Endpoint
+    from yibao.remote.errors import ENDPOINT_ENV, RemoteError
 
     url = option or _GLOBAL.get("endpoint")
     if url is None and (store_option is not None or not os.environ.get(ENDPOINT_ENV)):
-        return None
+        return None  # the embedded store: the HTTP client is not even imported
+    from yibao.remote.endpoint import Endpoint
+
     try:
         return Endpoint.from_options(url, user=_GLOBAL.get("user"), password=_GLOBAL.get("password"),
                                      auth=_GLOBAL.get("auth"), timeout=_GLOBAL.get("timeout"))

@@ -586,6 +586,11 @@ def region_english_names(label_en: str, level: str | None) -> list[str]:
     return list(dict.fromkeys(n for n in names if n))
 
 
+def without_admin_suffix(name: str) -> str:
+    """株洲市 → 株洲 (three characters or more: 株州 keeps its 州)."""
+    return re.sub(r"(?:市|县|区|省|盟|旗)$", "", name) if len(name) >= 3 else name
+
+
 class QALexicon:
     """One automaton over every label and synonym; `entities(text)` gives the best cover."""
 
@@ -637,8 +642,40 @@ class QALexicon:
         for key, slot in entries.items():
             self._automaton.add_word(key, (key, tuple(sorted(slot)), any(slot.values())))
         self._automaton.make_automaton()
-        # closest-name search indexes, built once and cached on disk with the lexicon (refusals stay fast)
-        self.name_indexes = {scheme: build_label_index(vocab, scheme) for scheme in ("region", "indicator", "fund", "policy")}
+        # closest-name search indexes: built when first needed (a typo, a refusal), cached on disk beside
+        # the lexicon but in their own file, so an answer does not pay for loading them
+        self._name_indexes: dict | None = None
+        self._index_path = None
+
+    @property
+    def name_indexes(self) -> dict:
+        """Closest-name search indexes by scheme, and "sounds": the toneless pinyin of every
+        character and of every Chinese region name (pypinyin's dictionaries take 0.2 s to import)."""
+        if self._name_indexes is None:
+            self._name_indexes = _cached(self._index_path, self._build_name_indexes)
+        return self._name_indexes
+
+    def _build_name_indexes(self) -> dict:
+        from pypinyin import lazy_pinyin
+        from pypinyin.pinyin_dict import pinyin_dict
+
+        indexes: dict = {scheme: build_label_index(self.vocab, scheme)
+                         for scheme in ("region", "indicator", "fund", "policy")}
+        sounds = {chr(code): "".join(lazy_pinyin(chr(code))) for code in sorted(pinyin_dict)}
+        for concept in self.vocab["region"].values():
+            for label in concept.labels_zh:
+                for name in {label, without_admin_suffix(label)}:
+                    sounds[name] = "".join(lazy_pinyin(name))  # by phrase: 重庆 is chongqing
+        indexes["sounds"] = sounds
+        return indexes
+
+    def pinyin(self, text: str) -> str:
+        """Toneless pinyin of `text` (株洲 → zhuzhou): a region name by phrase, else by character."""
+        sounds = self.name_indexes["sounds"]
+        return sounds.get(text) or "".join(sounds.get(char, char) for char in text)
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "_name_indexes": None, "_index_path": None}
 
     def matches(self, text: str) -> list[Entity]:
         """Every label occurrence in the folded `text` (overlapping), English ones on word boundaries."""
@@ -727,32 +764,69 @@ class Span:
     surface: str
 
 
-def _phrase_re(phrases: list[str]) -> re.Pattern[str]:
-    parts = []
-    for phrase in sorted(set(phrases), key=len, reverse=True):
-        escaped = re.escape(phrase)
-        if phrase[0].isascii() and phrase[0].isalnum():
-            escaped = r"(?<![a-z0-9_])" + escaped
-        if phrase[-1].isascii() and phrase[-1].isalnum() and phrase not in ("subsid", "deviat", "develop"):
-            escaped += r"(?![a-z0-9_])"
-        parts.append(escaped)
-    return re.compile("|".join(parts))
+_OPEN_ENDED = ("subsid", "deviat", "develop")  # stems: subsidy/subsidies, deviation, development
+
+
+class PhraseMatcher:
+    """Literal phrases found as ``re.finditer`` over their alternation (longest first) would find them:
+    leftmost, then longest, never overlapping; an ASCII word must not continue a word on either side.
+
+    An Aho-Corasick automaton, built in well under a millisecond where compiling the same
+    alternations as regular expressions took tens (every ``yibao ask`` pays it).
+    """
+
+    def __init__(self, phrases: list[str]) -> None:
+        import ahocorasick
+
+        self._automaton = ahocorasick.Automaton()
+        for phrase in sorted(set(phrases)):
+            self._automaton.add_word(phrase, phrase)
+        self._empty = not phrases
+        if not self._empty:
+            self._automaton.make_automaton()
+
+    def finditer(self, text: str) -> list[tuple[int, int, str]]:
+        if self._empty:
+            return []
+        longest: dict[int, str] = {}
+        for last, phrase in self._automaton.iter(text):
+            start = last + 1 - len(phrase)
+            if _ascii_word(phrase[0]) and start > 0 and _word_char(text[start - 1]):
+                continue
+            if (_ascii_word(phrase[-1]) and phrase not in _OPEN_ENDED and last + 1 < len(text)
+                    and _word_char(text[last + 1])):
+                continue
+            if len(phrase) > len(longest.get(start, "")):
+                longest[start] = phrase
+        found, position = [], 0
+        for start in sorted(longest):
+            if start >= position:
+                found.append((start, start + len(longest[start]), longest[start]))
+                position = start + len(longest[start])
+        return found
+
+
+def _ascii_word(char: str) -> bool:
+    return char.isascii() and char.isalnum()
+
+
+def _word_char(char: str) -> bool:
+    return char in "abcdefghijklmnopqrstuvwxyz0123456789_"
 
 
 _CMP = dict(COMPARATORS)
-_CMP_RE = _phrase_re(list(_CMP))
+_CMP_MATCHER = PhraseMatcher(list(_CMP))
 _RELYEAR = dict(RELATIVE_YEARS)
-_RELYEAR_RE = _phrase_re(list(_RELYEAR))
-_KEYWORD_RES = {kind: _phrase_re(list(words)) for kind, words in KEYWORDS.items()}
+_RELYEAR_MATCHER = PhraseMatcher(list(_RELYEAR))
+_KEYWORD_MATCHERS = {kind: PhraseMatcher(list(words)) for kind, words in KEYWORDS.items()}
 
 
 def find_spans(text: str) -> list[Span]:
     """Comparison words, relative years and template keywords (each kind may overlap others)."""
-    spans = [Span(m.start(), m.end(), "cmp", _CMP[m.group(0)], m.group(0)) for m in _CMP_RE.finditer(text)]
-    spans += [Span(m.start(), m.end(), "relyear", str(_RELYEAR[m.group(0)]), m.group(0))
-              for m in _RELYEAR_RE.finditer(text)]
-    for kind, pattern in _KEYWORD_RES.items():
-        spans += [Span(m.start(), m.end(), kind, m.group(0), m.group(0)) for m in pattern.finditer(text)]
+    spans = [Span(s, e, "cmp", _CMP[p], p) for s, e, p in _CMP_MATCHER.finditer(text)]
+    spans += [Span(s, e, "relyear", str(_RELYEAR[p]), p) for s, e, p in _RELYEAR_MATCHER.finditer(text)]
+    for kind, matcher in _KEYWORD_MATCHERS.items():
+        spans += [Span(s, e, kind, p, p) for s, e, p in matcher.finditer(text)]
     return spans
 
 
@@ -919,7 +993,6 @@ def load_qa_lexicon(ontology_dir=None) -> QALexicon:
     """The lexicon for the ontology in `ontology_dir`, from the cache when the ontology files and
     this code are unchanged (set $YIBAO_CACHE to move the cache, or to "off" to disable it)."""
     import os
-    import pickle
 
     from yibao import resources
 
@@ -927,25 +1000,42 @@ def load_qa_lexicon(ontology_dir=None) -> QALexicon:
     if os.environ.get("YIBAO_CACHE", "").lower() == "off":
         return QALexicon(load_vocabulary(ontology_dir))
     try:
-        path = _cache_dir() / f"qa-lexicon-{_cache_key(ontology_dir)}.pickle"
-        if path.is_file():
-            with open(path, "rb") as fh:
-                lexicon = pickle.load(fh)
-            if isinstance(lexicon, QALexicon):
-                return lexicon
-    except Exception:  # noqa: BLE001 — a broken cache only costs the rebuild
-        path = None
-    lexicon = QALexicon(load_vocabulary(ontology_dir))
+        key = _cache_key(ontology_dir)
+        path = _cache_dir() / f"qa-lexicon-{key}.pickle"
+    except Exception:  # noqa: BLE001 — no cache, only the rebuild
+        return QALexicon(load_vocabulary(ontology_dir))
+    lexicon = _cached(path, lambda: QALexicon(load_vocabulary(ontology_dir)))
+    if not isinstance(lexicon, QALexicon):
+        lexicon = QALexicon(load_vocabulary(ontology_dir))
+    lexicon._index_path = path.with_name(f"qa-names-{key}.pickle")
+    return lexicon
+
+
+def _cached(path, make):
+    """``make()``'s value, pickled at ``path`` (None: not cached); a broken cache file is rebuilt;
+    older versions of the same kind of file are removed when a new one is written."""
+    import os
+    import pickle
+
+    if path is not None:
+        try:
+            if path.is_file():
+                with open(path, "rb") as fh:
+                    return pickle.load(fh)
+        except Exception:  # noqa: BLE001 — a broken cache only costs the rebuild
+            pass
+    value = make()
     if path is not None:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(f".{os.getpid()}.tmp")
             with open(tmp, "wb") as fh:
-                pickle.dump(lexicon, fh, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, path)
-            for stale in path.parent.glob("qa-lexicon-*.pickle"):
+            prefix = path.name.rsplit("-", 1)[0]
+            for stale in path.parent.glob(f"{prefix}-*.pickle"):
                 if stale != path:
                     stale.unlink(missing_ok=True)
         except OSError:
             pass
-    return lexicon
+    return value

@@ -4,12 +4,22 @@ question names, resolved against the vocabulary and the graph. Planning (`yibao.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from decimal import Decimal
 from functools import lru_cache
 
 from yibao.qa.answer import QAError, _t, concept_label
 from yibao.qa.context import Context
-from yibao.qa.lexicon import Entity, Number, closest, fold, has_cjk, leftovers, region_english_names
+from yibao.qa.lexicon import (
+    Entity,
+    Number,
+    closest,
+    fold,
+    has_cjk,
+    leftovers,
+    region_english_names,
+    without_admin_suffix,
+)
 from yibao.qa.question import Parsed
 
 NON_BUDGET_BASES = ("actual", "policy", "derived")
@@ -333,7 +343,7 @@ class Slots:
                     continue
                 names = [fold(n) for n in concept.labels_zh] if has_cjk(word) else \
                     [fold(n) for n in region_english_names(concept.label_en, concept.level)] if concept.label_en else []
-                best = max((_similarity(word, n) for n in names), default=0.0)
+                best = max((_similarity(word, n, self.ctx.lexicon.pinyin) for n in names), default=0.0)
                 if best:
                     scored[code] = best
             ranked = sorted(scored.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -414,27 +424,18 @@ def _domain_words() -> tuple[str, ...]:
     return tuple(w for w in words if has_cjk(w))
 
 
-def _similarity(word: str, name: str) -> float:
-    """How alike a written place name and a region name are: by sound for Chinese (pinyin, so that
+def _similarity(word: str, name: str, pinyin: Callable[[str], str]) -> float:
+    """How alike a written place name and a region name are: by sound for Chinese (``pinyin``, so that
     株州 matches 株洲), by spelling for English; 1.0 is the same."""
     import difflib
 
     if has_cjk(word):
         if not has_cjk(name):
             return 0.0
-        word, name = _pinyin(word), _pinyin(name)
+        word, name = pinyin(without_admin_suffix(word)), pinyin(without_admin_suffix(name))
         if not word or not name:
             return 0.0
     return difflib.SequenceMatcher(None, word, name).ratio()
-
-
-@lru_cache(maxsize=4096)
-def _pinyin(text: str) -> str:
-    from pypinyin import lazy_pinyin
-
-    if len(text) >= 3:  # 株洲市 → 株洲; but 株州 keeps its 州
-        text = re.sub(r"(?:市|县|区|省|盟|旗)$", "", text)
-    return "".join(lazy_pinyin(text))
 
 
 def _region_like(word: str, original: str) -> bool:

@@ -24,13 +24,12 @@ from dataclasses import dataclass, replace
 from hashlib import sha1
 from typing import TYPE_CHECKING, Any, Protocol
 
-from yibao.remote.errors import RemoteError
+from yibao.remote.errors import ENDPOINT_ENV, RemoteError
 from yibao.remote.sparql import inline_substitutions, virtuoso_dialect
 
 if TYPE_CHECKING:
     import pyoxigraph as ox
 
-ENDPOINT_ENV = "YIBAO_ENDPOINT"
 UPDATE_ENV = "YIBAO_UPDATE_ENDPOINT"
 GRAPH_STORE_ENV = "YIBAO_GRAPH_STORE"
 USER_ENV = "YIBAO_ENDPOINT_USER"

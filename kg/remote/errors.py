@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+ENDPOINT_ENV = "YIBAO_ENDPOINT"  # the environment variable naming the default SPARQL endpoint
+
 
 class RemoteError(Exception):
     """A SPARQL server problem worth one line to the user: down, refusing, 401, timeout, bad URL,
