@@ -360,6 +360,43 @@ def test_twenty_parallel_facts_during_a_build_all_succeed(built, tmp_path):
         assert stdout.startswith("report,")
 
 
+@pytest.fixture
+def read_only_store(built, tmp_path):
+    """A copy of the built store behind a read-only bind mount (root), else with write permission removed."""
+    source, mount = tmp_path / "store", tmp_path / "ro"
+    shutil.copytree(built, source)
+    mount.mkdir()
+    if os.geteuid() == 0:
+        mounted = subprocess.run(["mount", "--bind", str(source), str(mount)], capture_output=True).returncode == 0
+        if not mounted:
+            pytest.skip("cannot bind-mount here (no mount privilege): the read-only media case is not run")
+        try:
+            if subprocess.run(["mount", "-o", "remount,bind,ro", str(mount)], capture_output=True).returncode:
+                pytest.skip("cannot remount read-only here: the read-only media case is not run")
+            yield mount
+        finally:
+            subprocess.run(["umount", "-l", str(mount)], capture_output=True)
+    else:
+        for path in [source, *source.rglob("*")]:
+            path.chmod(path.stat().st_mode & ~0o222)
+        try:
+            yield source
+        finally:
+            for path in [source, *source.rglob("*")]:
+                path.chmod(path.stat().st_mode | 0o200)
+
+
+def test_every_read_command_works_on_read_only_media(read_only_store, built):
+    expected = run("facts", "--store", built, "-f", "csv").stdout
+    assert run("facts", "--store", read_only_store, "-f", "csv").stdout == expected
+    for args in (("ask", "哪些地区基金可支付月数低于6个月？"), ("policies",), ("reports",),
+                 ("sparql", "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"), ("export", "-f", "nquads")):
+        result = run(*args, "--store", read_only_store)
+        assert result.returncode == 0 and result.stdout.strip(), (args, result.stderr)
+    refused = run("build", SAMPLES / ZHUZHOU.name, "--store", read_only_store)
+    assert refused.returncode != 0 and ("read-only" in refused.stderr or "permission" in refused.stderr), refused.stderr
+
+
 # --- 10. output, interrupts, input -----------------------------------------------------------------
 
 def test_a_closed_pipe_ends_quietly_and_a_full_device_is_one_line(built):
