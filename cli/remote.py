@@ -65,6 +65,7 @@ def push(
     method: Annotated[str, typer.Option("--method", help="auto (Graph Store Protocol when there is one), graph-store or update.")] = "auto",
     report: Annotated[list[str] | None, typer.Option("--report", help="Push only this report id (repeatable); 'ontology' for the ontology graph.")] = None,
     batch: Annotated[int, typer.Option("--batch", min=1, help="Triples per INSERT DATA request (SPARQL Update).")] = 1000,
+    force: Annotated[bool, typer.Option("--force", help="Send every graph, even those the server already holds unchanged.")] = False,
     user: Annotated[str | None, typer.Option("--user", help="User (default: $YIBAO_ENDPOINT_USER).")] = None,
     password: Annotated[str | None, typer.Option("--password", help="Password (default: $YIBAO_ENDPOINT_PASSWORD).")] = None,
     auth: Annotated[str | None, typer.Option("--auth", help="basic or digest (default: $YIBAO_ENDPOINT_AUTH, else basic).")] = None,
@@ -96,12 +97,17 @@ def push(
         else:
             typer.echo(f"  ✓ {name} ({triples:,} triples)", err=True)
 
-    outcome = push_graphs(db, RemoteStore(target), only=report or None, batch=batch,
+    outcome = push_graphs(db, RemoteStore(target), only=report or None, batch=batch, force=force,
                           use_graph_store={"auto": None, "graph-store": True, "update": False}[method],
                           on_graph=progress)
     how = "Graph Store Protocol" if outcome.method == "graph-store" else "SPARQL Update"
     typer.echo(f"pushed {len(outcome.pushed)} of {len(outcome.pushed) + len(outcome.failed)} graph(s), "
-               f"{outcome.triples:,} triples, to {target.query_url} by {how}")
+               f"{outcome.triples:,} triples, to {target.query_url} by {how}"
+               + (f"; {len(outcome.unchanged)} unchanged on the server, not sent (--force sends them)"
+                  if outcome.unchanged else ""))
+    if outcome.unrecorded:
+        typer.secho(f"warning: could not record what was pushed ({outcome.unrecorded}); the next push sends "
+                    "every graph again (give --update-endpoint)", fg="yellow", err=True)
     if outcome.server_triples is not None:
         typer.echo(f"the server's yibao graphs hold {outcome.server_triples:,} triples")
     if outcome.failed:

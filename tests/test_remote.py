@@ -25,7 +25,7 @@ import pytest
 from yibao.qa.queries import bind, load_queries, run
 from yibao.remote import RemoteError
 from yibao.remote.endpoint import Endpoint, RemoteStore, connect
-from yibao.remote.push import local_graphs, push, server_triples
+from yibao.remote.push import graph_name, local_graphs, push, server_triples
 from yibao.remote.servers import OxigraphServer, VirtuosoServer, free_port
 from yibao.remote.sparql import inline_substitutions, virtuoso_dialect
 
@@ -64,7 +64,8 @@ def server(request, sample, tmp_path_factory):
         remote = connect(srv.query_url, update_url=srv.update_url)
         first = push(sample[1], remote)
         second = push(sample[1], remote)
-        srv.pushes = (first, second)
+        forced = push(sample[1], remote, force=True)
+        srv.pushes = (first, second, forced)
         yield srv
     finally:
         srv.stop()
@@ -110,14 +111,33 @@ def test_bad_endpoint_settings_are_one_line():
 # --- push ---------------------------------------------------------------------------------------------
 
 def test_push_copies_every_graph_and_a_second_push_changes_nothing(server, sample):
-    first, second = server.pushes
+    first, second, forced = server.pushes
     names = local_graphs(sample[1])
-    assert first.ok and second.ok, (first.failed, second.failed)
-    assert first.pushed == names == second.pushed
+    assert first.ok and second.ok and forced.ok, (first.failed, second.failed, forced.failed)
+    assert first.pushed == names == second.unchanged == forced.pushed
+    assert second.pushed == [] and first.unrecorded is None
     local = len(sample[1])
-    assert first.server_triples == second.server_triples == first.local_triples == local
+    assert first.server_triples == second.server_triples == forced.server_triples == first.local_triples == local
     expected_method = "graph-store" if isinstance(server, OxigraphServer) else "update"
     assert first.method == expected_method
+
+
+def test_a_push_sends_only_the_graphs_that_changed(server, sample):
+    import pyoxigraph as ox
+
+    remote = connect(server.query_url, update_url=server.update_url)
+    names = local_graphs(sample[1])
+    changed = ox.Store()
+    changed.extend(sample[1])
+    graph = ox.NamedNode(graph_name(names[-1]))
+    changed.remove(next(iter(changed.quads_for_pattern(None, None, None, graph))))
+    try:
+        outcome = push(changed, remote)
+        assert outcome.pushed == [names[-1]] and outcome.unchanged == names[:-1]
+        assert server_triples(remote) == len(sample[1]) - 1
+    finally:
+        back = push(sample[1], remote)
+    assert back.pushed == [names[-1]] and server_triples(remote) == len(sample[1])
 
 
 # --- the same rows as the embedded store ----------------------------------------------------------
@@ -221,7 +241,7 @@ def test_an_interrupted_push_says_what_is_missing_and_a_rerun_completes_it(kind,
         assert outcome.server_triples is None
         srv.start()
         again = push(sample[1], remote)
-        assert again.ok and again.pushed == names
+        assert again.ok and again.pushed == names[2:] and again.unchanged == names[:2]
         assert server_triples(remote) == len(sample[1])
     finally:
         srv.stop()

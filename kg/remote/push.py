@@ -12,6 +12,10 @@ leaves the same triples:
 Each graph's triple count on the server is checked after it is sent. A graph that fails (server
 down, refused, error, fewer triples arrived than sent) is recorded and the push goes on with the next;
 the outcome lists the reports that did not arrive, and a re-run replaces them whole.
+
+Pushes are incremental: after a graph arrives, its digest (SHA-256 of its sorted N-Triples) and triple
+count are recorded on the server in a manifest graph outside the yibao graphs; a graph whose digest
+is recorded and whose triple count on the server still matches is not sent again (``force`` sends all).
 """
 
 from __future__ import annotations
@@ -31,6 +35,10 @@ if TYPE_CHECKING:
 DEFAULT_BATCH = 1000  # triples per INSERT DATA request (Virtuoso silently kept only part of 5000-triple batches)
 ONTOLOGY = "ontology"
 
+MANIFEST_GRAPH = ns.BASE + "push/manifest"  # digests of the pushed graphs (not itself a yibao graph)
+_DIGEST = ns.YB + "pushDigest"
+_TRIPLES = ns.YB + "pushTriples"
+
 _COUNT_QUERY = f"""SELECT (COUNT(*) AS ?n) WHERE {{
   GRAPH ?g {{ ?s ?p ?o }}
   FILTER(STRSTARTS(STR(?g), "{ns.ONTOLOGY_GRAPH.rsplit('/', 1)[0]}/"))
@@ -41,7 +49,9 @@ _COUNT_QUERY = f"""SELECT (COUNT(*) AS ?n) WHERE {{
 class PushOutcome:
     method: str  # "graph-store" or "update"
     pushed: list[str] = field(default_factory=list)  # "ontology" and report ids that arrived
+    unchanged: list[str] = field(default_factory=list)  # … already on the server as they are here
     failed: dict[str, str] = field(default_factory=dict)  # id → the one-line reason
+    unrecorded: str | None = None  # why digests could not be recorded (the next push sends all again)
     triples: int = 0  # triples sent in graphs that arrived
     local_triples: int = 0  # triples of every graph pushed or attempted
     server_triples: int | None = None  # triples of the yibao graphs on the server afterwards
@@ -90,10 +100,9 @@ def discover_graph_store(remote: RemoteStore) -> str | None:
 
     from yibao.remote.endpoint import RemoteStore
 
-    parts = urllib.parse.urlsplit(remote.endpoint.query_url)
-    if not parts.path.endswith("/query"):
+    candidate = _beside(remote, "store")
+    if candidate is None:
         return None
-    candidate = urllib.parse.urlunsplit(parts._replace(path=parts.path[:-len("query")] + "store", query=""))
     probe = RemoteStore(replace(remote.endpoint, graph_store_url=candidate,
                                 timeout=min(remote.endpoint.timeout, 10.0)))
     try:
@@ -101,6 +110,14 @@ def discover_graph_store(remote: RemoteStore) -> str | None:
     except RemoteError:
         return None
     return candidate
+
+
+def _beside(remote: RemoteStore, service: str) -> str | None:
+    """The ``…/service`` URL beside an Oxigraph-style ``…/query`` endpoint (None for other servers)."""
+    parts = urllib.parse.urlsplit(remote.endpoint.query_url)
+    if not parts.path.endswith("/query"):
+        return None
+    return urllib.parse.urlunsplit(parts._replace(path=parts.path[:-len("query")] + service, query=""))
 
 
 _GRAPH_COUNT_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
@@ -115,6 +132,40 @@ def _check_arrived(remote: RemoteStore, graph: str, expected: int) -> None:
     found = int(rows[0]["n"].value) if rows and rows[0]["n"] is not None else 0
     if found != expected:
         raise RemoteError(f"only {found:,} of {expected:,} triples arrived")
+
+
+def digest(triples: list[ox.Triple]) -> str:
+    """SHA-256 of a graph's sorted N-Triples lines (the same graph, the same digest)."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for line in sorted(f"{t.subject} {t.predicate} {t.object} ." for t in triples):
+        h.update(line.encode("utf-8"))
+        h.update(b"\n")
+    return h.hexdigest()
+
+
+def _on_server(remote: RemoteStore) -> dict[str, tuple[str, int]]:
+    """Graph IRI → (recorded digest, triples now on the server), for the graphs of the manifest."""
+    query = f"""SELECT ?g ?digest ?recorded (COUNT(?s) AS ?n) WHERE {{
+      GRAPH <{MANIFEST_GRAPH}> {{ ?g <{_DIGEST}> ?digest ; <{_TRIPLES}> ?recorded }}
+      OPTIONAL {{ GRAPH ?g {{ ?s ?p ?o }} }}
+    }} GROUP BY ?g ?digest ?recorded"""
+    found: dict[str, tuple[str, int]] = {}
+    for row in remote.query(query):
+        if row["g"] is None or row["digest"] is None:
+            continue
+        n = int(row["n"].value) if row["n"] is not None else 0
+        recorded = int(row["recorded"].value) if row["recorded"] is not None else -1
+        found[row["g"].value] = (row["digest"].value, n if n == recorded else -1)
+    return found
+
+
+def _record(remote: RemoteStore, graph: str, graph_digest: str, triples: int) -> None:
+    xsd = "http://www.w3.org/2001/XMLSchema#integer"
+    remote.update(f"""DELETE WHERE {{ GRAPH <{MANIFEST_GRAPH}> {{ <{graph}> ?p ?o }} }} ;
+INSERT DATA {{ GRAPH <{MANIFEST_GRAPH}> {{ <{graph}> <{_DIGEST}> "{graph_digest}" ;
+  <{_TRIPLES}> "{triples}"^^<{xsd}> }} }}""")
 
 
 def _batches(triples: list[ox.Triple], size: int) -> list[list[ox.Triple]]:
@@ -151,21 +202,23 @@ def _push_graph_store(remote: RemoteStore, graph: str, triples: list[ox.Triple])
 
 
 def push(store: ox.Store, remote: RemoteStore, *, only: list[str] | None = None, batch: int = DEFAULT_BATCH,
-         use_graph_store: bool | None = None,
+         use_graph_store: bool | None = None, force: bool = False,
          on_graph: Callable[[str, int, str | None], None] | None = None) -> PushOutcome:
-    """Replace the server's ontology and report graphs by the store's.
+    """Replace the server's ontology and report graphs by the store's, skipping those it holds already.
 
     ``only``: report ids (and/or "ontology") to push, default all. ``use_graph_store``: None = the
-    Graph Store Protocol when a URL is given or found, else SPARQL Update. ``on_graph(name, triples,
-    error)`` is called after each graph. Raises RemoteError only if the server cannot be reached
-    at the start; later failures are in the outcome.
+    Graph Store Protocol when a URL is given or found, else SPARQL Update. ``force``: send every graph
+    even if the server's copy is the same. ``on_graph(name, triples, error)`` is called after each graph
+    sent. Raises RemoteError only if the server cannot be reached at the start; later failures are in
+    the outcome.
     """
     remote.ask_alive()
     gsp = remote.endpoint.graph_store_url
     if use_graph_store is None and not gsp:
         gsp = discover_graph_store(remote)
         if gsp:
-            remote = remote.__class__(replace(remote.endpoint, graph_store_url=gsp))
+            remote = remote.__class__(replace(remote.endpoint, graph_store_url=gsp,
+                                              update_url=remote.endpoint.update_url or _beside(remote, "update")))
     method = "graph-store" if (gsp and use_graph_store is not False) else "update"
     names = local_graphs(store)
     if only is not None:
@@ -174,9 +227,17 @@ def push(store: ox.Store, remote: RemoteStore, *, only: list[str] | None = None,
             raise RemoteError(f"not in the store: {', '.join(unknown)}")
         names = [n for n in names if n in set(only)]
     outcome = PushOutcome(method)
+    try:
+        there = {} if force else _on_server(remote)
+    except RemoteError:
+        there = {}  # no manifest readable: send everything
     for name in names:
         triples = _triples(store, name)
         outcome.local_triples += len(triples)
+        graph_digest = digest(triples)
+        if there.get(graph_name(name)) == (graph_digest, len(triples)):
+            outcome.unchanged.append(name)
+            continue
         error = None
         try:
             if method == "graph-store":
@@ -190,6 +251,10 @@ def push(store: ox.Store, remote: RemoteStore, *, only: list[str] | None = None,
         else:
             outcome.pushed.append(name)
             outcome.triples += len(triples)
+            try:
+                _record(remote, graph_name(name), graph_digest, len(triples))
+            except RemoteError as e:
+                outcome.unrecorded = outcome.unrecorded or str(e)
         if on_graph is not None:
             on_graph(name, len(triples), error)
     try:
