@@ -75,6 +75,8 @@ class _State:
     last_indicator: str | None = None
     indicator_label: str = ""  # the label (as matched) of frame.indicator
     sentence_start: int = 0
+    parts_at: int = -1  # where the sentence's first 其中 starts (-1: none)
+    parens: _Parens | None = None  # the paragraph's parentheses
 
 
 class TextExtractor:
@@ -167,7 +169,7 @@ class TextExtractor:
         quant_starts = [q.start for q in quantities]
         lists = _Lists(norm, anchors)
         facts: list[TextFact] = []
-        state = _State()
+        state = _State(parens=_Parens(norm, start, end))
         weak = False
         head_fund: str | None = None
         for s_start, s_end in split_spans(norm, start, end, SENTENCE_END):
@@ -179,9 +181,9 @@ class TextExtractor:
             state.frame = Frame(fund=carried, indicator=state.frame.indicator)
             parts_at = norm.find("其中", s_start, s_end)
             head_fund = carried
-            state.sentence_start = s_start
+            state.sentence_start, state.parts_at = s_start, parts_at
             # a sentence about a policy (not one that names it in an aside) needs its own fund word
-            weak = section.weak or any(a.kind == "policy" and not _in_parens(norm, s_start, a.start) for a in s_anchors)
+            weak = section.weak or any(a.kind == "policy" and not state.parens.inside(s_start, a.start) for a in s_anchors)
             sentence_funds = [a for a in s_anchors if a.kind == "fund"]
             for c_start, c_end in split_spans(norm, s_start, s_end, CLAUSE_END):
                 c_anchors = anchors[between(anchor_starts, c_start, c_end)]
@@ -199,7 +201,7 @@ class TextExtractor:
                     # from such a clause or from a bare date ("截至2021年底")
                     short = len(norm[c_start:c_end].strip()) <= 12
                     c_anchors = [a for a in c_anchors if a.kind != "basis" and (short or a.kind != "year")]
-                self._carry(state, [a for a in c_anchors if not _in_parens(norm, s_start, a.start)], section)
+                self._carry(state, [a for a in c_anchors if not state.parens.inside(s_start, a.start)], section)
                 if parts_at < 0 or c_start < parts_at:
                     head_fund = state.frame.fund
         return facts
@@ -396,8 +398,11 @@ class TextExtractor:
     @staticmethod
     def _is_component(norm: str, q: Quantity, state: _State) -> bool:
         """The figure is listed as a part of the one before it: after 其中, or in parentheses."""
-        before = norm[state.sentence_start:q.start]
-        return "其中" in before or _in_parens(norm, state.sentence_start, q.start)
+        if 0 <= state.parts_at <= q.start - 2:  # "其中" in the sentence before the figure
+            return True
+        if state.parens is not None:
+            return state.parens.inside(state.sentence_start, q.start)
+        return _in_parens(norm, state.sentence_start, q.start)
 
     def _previous_indicator(self, before: list[Anchor], rate: Anchor, state: _State) -> str | None:
         """The indicator an unqualified 预算执行率 refers to: the last one named before it."""
@@ -519,6 +524,25 @@ def _generic_labels(vocab) -> set[str]:
     labels = [(label, c.id) for c in vocab.indicators.values() for label in c.labels_zh]
     return {short for short, sid in labels
             if any(long != short and long.endswith(short) and lid != sid for long, lid in labels)}
+
+
+class _Parens:
+    """Where a paragraph opens and closes parentheses: "is this position inside" by bisection, not by
+    counting over the sentence for every label and figure."""
+
+    def __init__(self, norm: str, start: int, end: int) -> None:
+        self.opens = [m.start() for m in re.finditer(r"\(", norm[start:end])]
+        self.closes = [m.start() for m in re.finditer(r"\)", norm[start:end])]
+        self.offset = start
+
+    def inside(self, start: int, pos: int) -> bool:
+        """More ( than ) in [start, pos), as :func:`_in_parens` counts them."""
+        if pos <= start:
+            return False
+        lo, hi = start - self.offset, pos - self.offset
+        opened = bisect_left(self.opens, hi) - bisect_left(self.opens, lo)
+        closed = bisect_left(self.closes, hi) - bisect_left(self.closes, lo)
+        return opened > closed
 
 
 def _in_parens(norm: str, start: int, pos: int) -> bool:
