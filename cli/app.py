@@ -7,6 +7,7 @@ pyshacl, rich) are imported inside the commands so that start-up stays fast.
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -153,20 +154,19 @@ def red_line(message: str) -> None:
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
-
-_FORMULA_CHARS = frozenset("=+-*/^&|!();:@$[]{}<>\"'~")
+# A signed plain number, optionally followed by a unit of letters, CJK characters or % ("-4244.9万元",
+# "+3.05%", "-1.2e3"): data a spreadsheet reads as a number or as text, never as a formula.
+_SIGNED_NUMBER = re.compile(r"[+-][0-9][0-9,]*(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?(?:[A-Za-z%\u3400-\u9fff\uf900-\ufaff]+)?")
 
 
 def safe_cell(value: object) -> object:
-    """A CSV cell a spreadsheet will not run: text starting with = @ tab or CR gets a leading '.
-
-    A leading - or + is data (a negative figure "-4244.9万元", "-3.05%") unless what follows could
-    make a formula (an operator, a parenthesis, a reference or a pipe: "-2+3+cmd|' /C calc'!A0");
-    then it is neutralised too.
+    """A CSV cell a spreadsheet will not run: text starting with = + - @ tab or CR gets a leading '
+    (OWASP's CSV injection advice), except a signed plain number with at most a unit after it
+    ("-4244.9", "-4244.9万元", "-3.05%"), which stays usable as a figure.
     """
     if not isinstance(value, str) or not value.startswith(FORMULA_START):
         return value
-    if value[0] in "+-" and not any(c in _FORMULA_CHARS for c in value[1:]):
+    if _SIGNED_NUMBER.fullmatch(value):
         return value
     return "'" + value
 

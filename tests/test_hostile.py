@@ -141,6 +141,30 @@ def test_formula_cells_are_neutralised_in_every_csv(tmp_path):
     assert not risky
 
 
+
+@pytest.mark.parametrize(("cell", "written"), [
+    ("=HYPERLINK(1)-2023", "'=HYPERLINK(1)-2023"),
+    ("-1+cmd|' /C calc'!A0", "'-1+cmd|' /C calc'!A0"),
+    ("+A1", "'+A1"), ("-A1", "'-A1"), ("-", "'-"), ("-2+3", "'-2+3"), ("-1.2.3", "'-1.2.3"),
+    ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"), ("\rx", "'\rx"), ("-１２", "'-１２"),
+    ("-4244.9", "-4244.9"), ("-4244.9万元", "-4244.9万元"), ("+3.05%", "+3.05%"), ("-1,234.5", "-1,234.5"),
+    ("-1.2e3", "-1.2e3"), ("收入-3亿元", "收入-3亿元"), (-4244.9, -4244.9), (None, None),
+])
+def test_safe_cell_neutralises_formulas_and_keeps_signed_figures(cell, written):
+    from yibao.cli.app import safe_cell
+
+    assert safe_cell(cell) == written
+
+
+def test_negative_figures_stay_numbers_in_the_facts_csv(tmp_path):
+    (tmp_path / "neg.txt").write_text("2022年株洲市医疗保险基金运行分析\n"
+                                      "2022年株洲市职工医保基金当期结余-4244.9万元。\n", encoding="utf-8")
+    store = tmp_path / "store"
+    assert run("build", tmp_path, "--store", store, "--no-validate").returncode == 0
+    rows = list(csv.DictReader(io.StringIO(run("facts", "--store", store, "-f", "csv").stdout)))
+    assert rows and all(float(row["value"]) < 0 for row in rows if row["surface"].startswith("-"))
+    assert not [row for row in rows if row["surface"].startswith("'") or row["value"].startswith("'")]
+
 # --- 2. bounded cost -------------------------------------------------------------------------------
 
 def test_a_file_over_the_size_limit_is_skipped_and_the_batch_goes_on(tmp_path):

@@ -12,6 +12,7 @@ from functools import lru_cache
 import ahocorasick
 from yibao.graph.vocab import Vocabulary, load_vocabulary
 from yibao.ingest.reading import normalise
+from yibao.ingest.spans import Spans
 
 SCHEMES = ("fund", "indicator", "basis", "region", "policy", "finding-category", "qualifier")
 
@@ -72,10 +73,10 @@ class Lexicon:
         """Fund names that can be a figure's fund: not a word inside an indicator label
         ("基本医疗保险费收入" is premium income of any fund) and not a part the fund includes
         ("职工基本医疗保险(含生育保险)" is the employee fund, not maternity)."""
-        inside = [(m.start, m.end) for m in self.find(text, "indicator", offset)]
+        inside = Spans((m.start, m.end) for m in self.find(text, "indicator", offset))
         out = []
         for m in self.find(text, "fund", offset):
-            if any(s <= m.start and m.end <= e and (s, e) != (m.start, m.end) for s, e in inside):
+            if any(m.end <= e and (s, e) != (m.start, m.end) for s, e in inside.around(m.start)):
                 continue
             if INCLUDED_RE.search(text[max(0, m.start - offset - 4):m.start - offset]):
                 continue

@@ -103,16 +103,26 @@ def drop_rounded_restatements(observations: list[Observation]) -> list[Observati
     for obs in observations:
         key = (obs.region, obs.period, obs.fund, obs.indicator, obs.basis, obs.statistic)
         groups.setdefault(key, []).append(obs)
+    from bisect import bisect_left, bisect_right
+
     drop: set[int] = set()
     for group in groups.values():
-        for a in group:
-            for b in group:
-                if a is b or a.value == b.value or id(a) in drop:
-                    continue
-                step, other = _rounding_step(a), _rounding_step(b)
-                if step is not None and other is not None and step > other \
-                        and _unit_factor(a) > _unit_factor(b) and abs(a.value - b.value) <= step / 2:
-                    drop.add(id(a))
+        # each figure's precision and unit once; the values of each (precision, unit) sorted, so that
+        # "a more precise figure within half a step" is a bisection, not a pass over the group
+        written = [(obs, step, _unit_factor(obs)) for obs in group if (step := _rounding_step(obs)) is not None]
+        values: dict[tuple[Decimal, Decimal], list[Decimal]] = {}
+        for obs, step, factor in written:
+            values.setdefault((step, factor), []).append(obs.value)
+        for found in values.values():
+            found.sort()
+        for a, step, factor in written:
+            for (other, other_factor), found in values.items():
+                if step > other and factor > other_factor:
+                    near = bisect_right(found, a.value + step / 2) - bisect_left(found, a.value - step / 2)
+                    same = bisect_right(found, a.value) - bisect_left(found, a.value)
+                    if near > same:
+                        drop.add(id(a))
+                        break
     return [o for o in observations if id(o) not in drop]
 
 

@@ -9,6 +9,7 @@ whose figures become observations linked to the measure.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 from decimal import Decimal
@@ -16,7 +17,7 @@ from decimal import Decimal
 from yibao.ingest.context import ReportContext
 from yibao.ingest.quantities import find_quantities
 from yibao.ingest.resolve import Resolver
-from yibao.ingest.segment import Document, Heading
+from yibao.ingest.segment import Document, Heading, Paragraph
 from yibao.model import Finding, Observation
 
 PROBLEM_RE = re.compile(r"存在的问题|存在问题|问题和不足|问题与不足|不足之处|主要问题")
@@ -35,6 +36,8 @@ class FindingExtractor:
 
     def extract(self, doc: Document, norm: str, original: str) -> tuple[list[Finding], list[Observation]]:
         findings: list[Finding] = []
+        self._under: dict[int, list[Paragraph]] | None = None
+        self._last: dict[int, list[Paragraph]] | None = None
         for i, heading in enumerate(doc.headings):
             text = norm[heading.start:heading.end]
             kind = "Problem" if PROBLEM_RE.search(text) else "Recommendation" if RECOMMENDATION_RE.search(text) \
@@ -48,21 +51,22 @@ class FindingExtractor:
     def _items(self, doc: Document, norm: str, original: str, index: int, kind: str) -> list[Finding]:
         section = doc.headings[index]
         children: list[Heading] = []
-        for heading in doc.headings[index + 1:]:
+        for heading in itertools.islice(doc.headings, index + 1, None):
             if heading.level <= section.level:
                 break
             children.append(heading)
+        under, last = self._paragraphs(doc)
         level = min((h.level for h in children), default=None)
         items = [h for h in children if h.level == level]
         out: list[Finding] = []
         if items:
             for n, item in enumerate(items, 1):
-                body = " ".join(norm[p.start:p.end] for p in doc.paragraphs if item in p.headings)
+                body = " ".join(norm[p.start:p.end] for p in under.get(id(item), ()))
                 label = original[item.start:item.end].strip()
                 out.append(self._finding(kind, n, norm[item.start:item.end], body, label, original,
                                          item.start, item.end))
             return out
-        paragraphs = [p for p in doc.paragraphs if p.headings and p.headings[-1] is section]
+        paragraphs = last.get(id(section), [])
         for n, para in enumerate(paragraphs, 1):
             first = re.match(r"[^。]*。?", norm[para.start:para.end])
             end = para.start + (first.end() if first else para.end - para.start)
@@ -70,6 +74,18 @@ class FindingExtractor:
             out.append(self._finding(kind, n, norm[para.start:end], norm[para.start:para.end], label,
                                      original, para.start, end))
         return out
+
+    def _paragraphs(self, doc: Document) -> tuple[dict[int, list[Paragraph]], dict[int, list[Paragraph]]]:
+        """The paragraphs under each heading, and those whose innermost heading it is (by heading
+        identity), indexed once per document rather than scanned once per finding."""
+        if self._under is None or self._last is None:
+            self._under, self._last = {}, {}
+            for para in doc.paragraphs:
+                for heading in dict.fromkeys(map(id, para.headings)):
+                    self._under.setdefault(heading, []).append(para)
+                if para.headings:
+                    self._last.setdefault(id(para.headings[-1]), []).append(para)
+        return self._under, self._last
 
     def _finding(self, kind: str, n: int, head: str, body: str, label: str, original: str,
                  start: int, end: int) -> Finding:

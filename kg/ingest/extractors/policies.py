@@ -77,6 +77,9 @@ class PolicyExtractor:
         self.drafts: dict[str, _Draft] = {}
         self.observations: dict[tuple, Observation] = {}
         self._paragraph = ""
+        self._paragraph_fund: list[str] | None = None  # [first fund named in the paragraph], computed once
+        self._paragraph_scope: list[str | None] | None = None  # [its scope word], likewise
+        self._in_text: dict[str, bool] = {}
 
     # -- driver -------------------------------------------------------------------------
     def extract(self, doc: Document, norm: str, original: str) -> tuple[list[Policy], list[Observation]]:
@@ -84,13 +87,13 @@ class PolicyExtractor:
             heading_text = " ".join(norm[h.start:h.end] for h in para.headings)
             planned = PLANNED_SECTION_RE.search(heading_text) is not None
             current_alliance: str | None = None
+            self._paragraph, self._paragraph_fund, self._paragraph_scope = norm[para.start:para.end], None, None
             for m in SENTENCE_RE.finditer(norm, para.start, para.end):
                 start, end = m.start(), m.end()
                 while start < end and norm[start].isspace():
                     start += 1
                 if end <= start:
                     continue
-                self._paragraph = norm[para.start:para.end]
                 current_alliance = self._sentence(norm, original, start, end, planned, current_alliance)
         policies = [d.policy for d in self.drafts.values()]
         policies.sort(key=lambda p: (p.start, p.id))
@@ -181,11 +184,13 @@ class PolicyExtractor:
         unit = self.vocab.indicators[indicator].unit or "item"
         quote = (quote[0], end)  # up to this figure: several figures of one sentence get distinct quotes
         year = policy.start_year if basis == "policy" and policy.start_year else self.r.year
-        funds = self.r.lexicon.find(self._paragraph, "fund")
         if policy.kind == "ProcurementAlliance":
             fund = "all_basic"  # procurement savings accrue to the funds together
         else:
-            fund = self.vocab.top_fund(funds[0].id) if funds else self.fund
+            if self._paragraph_fund is None:
+                funds = self.r.lexicon.find(self._paragraph, "fund")
+                self._paragraph_fund = [self.vocab.top_fund(funds[0].id)] if funds else []
+            fund = self._paragraph_fund[0] if self._paragraph_fund else self.fund
         obs = Observation(self.report_id, region or policy.adopters[0], year, str(year), fund, indicator,
                           basis, "level", value, unit, original[start:end], original[quote[0]:quote[1]],
                           quote[0], quote[1], policy.id, qualifier)
@@ -257,7 +262,9 @@ class PolicyExtractor:
             policy = draft.policy
             policy.lead, policy.members = lead, members
             policy.adopters = list(dict.fromkeys([*members]))
-            policy.scope = policy.scope or scope or _scope(self._paragraph, None)
+            if self._paragraph_scope is None:
+                self._paragraph_scope = [_scope(self._paragraph, None)]
+            policy.scope = policy.scope or scope or self._paragraph_scope[0]
             self._update(policy, status or "FullRollout", [], *_start(text, self.r.year))
             current = policy.id
         drafts = [self._draft("volume_based_procurement", n, original, start, end, rank) for n in names]
@@ -303,7 +310,9 @@ class PolicyExtractor:
         if not 2 <= count <= 10:
             return None
         name = f"{CN_DIGITS[count]}市联盟"
-        return name if name in norm else None
+        if name not in self._in_text:  # looked up once, not once per sentence
+            self._in_text[name] = name in norm
+        return name if self._in_text[name] else None
 
     def _procurement_figures(self, policy: Policy, norm: str, original: str, start: int, end: int) -> None:
         text = norm[start:end]

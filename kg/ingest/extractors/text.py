@@ -10,6 +10,7 @@ number whose link to its labels is broken by words the vocabulary does not know
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
@@ -19,6 +20,7 @@ from yibao.ingest.quantities import Quantity, find_quantities
 from yibao.ingest.reading import normalise
 from yibao.ingest.resolve import DEICTIC_RE, RELATIVE_YEAR_RE, YEAR_RE, Frame, Resolver
 from yibao.ingest.segment import Document, split_spans, trim_span
+from yibao.ingest.spans import Spans, between
 from yibao.model import Observation
 
 SENTENCE_END = "。！？!?；;\n"
@@ -73,6 +75,8 @@ class _State:
     last_indicator: str | None = None
     indicator_label: str = ""  # the label (as matched) of frame.indicator
     sentence_start: int = 0
+    parts_at: int = -1  # where the sentence's first 其中 starts (-1: none)
+    parens: _Parens | None = None  # the paragraph's parentheses
 
 
 class TextExtractor:
@@ -98,11 +102,11 @@ class TextExtractor:
                 self.vocab.indicators[m.id].policy_only
             out.append(Anchor(m.start, m.end, "indicator", m.id, m, blocked))
         generic = [a for a in out if a.mention.surface in self.generic_labels]
-        indicator_spans = [(a.start, a.end) for a in out]
+        indicator_spans = Spans((a.start, a.end) for a in out)
         for m in lx.funds(text, start):
             out.append(Anchor(m.start, m.end, "fund", m.id, m))
         for m in lx.find(text, "basis", start):
-            if not any(s <= m.start < e for s, e in indicator_spans):
+            if not indicator_spans.covers(m.start):
                 out.append(Anchor(m.start, m.end, "basis", m.id, m))
         for m in lx.find(text, "policy", start):
             out.append(Anchor(m.start, m.end, "policy", m.id, m))
@@ -132,16 +136,16 @@ class TextExtractor:
                     not re.search(r"(?:总|年|度|月|期|的|及|和|与|等|其|中|实际|全年|平均|人均)$", norm[max(start, a.start - 2):a.start]):
                 a.blocked = True
         # a region, policy or basis word inside a fund or indicator label is part of that label
-        labels = [(a.start, a.end) for a in out if a.kind in ("fund", "indicator")]
+        labels = Spans((a.start, a.end) for a in out if a.kind in ("fund", "indicator"))
         # a short indicator word at the start of a longer policy name (门诊 in 门诊共济) is part of the name
-        policies = [(a.start, a.end) for a in out if a.kind == "policy"]
+        policies = Spans((a.start, a.end) for a in out if a.kind == "policy")
         kept = [a for a in out if a.kind in ("year", "relyear")
-                or (a.kind == "indicator" and not any(s <= a.start and a.end <= e and e - s > a.end - a.start
-                                                       for s, e in policies))
+                or (a.kind == "indicator" and not any(a.end <= e and e - s > a.end - a.start
+                                                       for s, e in policies.around(a.start)))
                 or a.kind == "fund"
                 or (a.kind not in ("fund", "indicator") and not any(
-                    s <= a.start < e and (s, e) != (a.start, a.end) and (a.kind != "policy" or a.end <= e)
-                    for s, e in labels))]
+                    (s, e) != (a.start, a.end) and (a.kind != "policy" or a.end <= e)
+                    for s, e in labels.around(a.start)))]
         return kept
 
     # -- main loop -----------------------------------------------------------------
@@ -156,16 +160,20 @@ class TextExtractor:
         anchors = self.anchors(norm, start, end)
         quantities = [q for q in find_quantities(norm[start:end])]
         quantities = [replace(q, start=q.start + start, end=q.end + start) for q in quantities]
-        years = [(a.start, a.end) for a in anchors if a.kind == "year"]
-        quantities = [q for q in quantities if not any(s <= q.start < e for s, e in years)]
+        year_spans = Spans((a.start, a.end) for a in anchors if a.kind == "year")
+        quantities = [q for q in quantities if not year_spans.covers(q.start)]
         quantities = _bare_money(norm, quantities)
-        anchors = [a for a in anchors if not any(q.start <= a.start < q.end for q in quantities)]
+        figures = Spans((q.start, q.end) for q in quantities)
+        anchors = [a for a in anchors if not figures.covers(a.start)]
+        anchor_starts = [a.start for a in anchors]  # both lists are in text order
+        quant_starts = [q.start for q in quantities]
+        lists = _Lists(norm, anchors)
         facts: list[TextFact] = []
-        state = _State()
+        state = _State(parens=_Parens(norm, start, end))
         weak = False
         head_fund: str | None = None
         for s_start, s_end in split_spans(norm, start, end, SENTENCE_END):
-            s_anchors = [a for a in anchors if s_start <= a.start < s_end]
+            s_anchors = anchors[between(anchor_starts, s_start, s_end)]
             # within a sentence, year/region/basis carry over; indicator and fund carry across sentences
             # (not the fund of a sentence about a policy: the next one is about that policy too; not the
             # fund of a part listed after 其中: the next sentence is about the whole again)
@@ -173,14 +181,14 @@ class TextExtractor:
             state.frame = Frame(fund=carried, indicator=state.frame.indicator)
             parts_at = norm.find("其中", s_start, s_end)
             head_fund = carried
-            state.sentence_start = s_start
+            state.sentence_start, state.parts_at = s_start, parts_at
             # a sentence about a policy (not one that names it in an aside) needs its own fund word
-            weak = section.weak or any(a.kind == "policy" and not _in_parens(norm, s_start, a.start) for a in s_anchors)
+            weak = section.weak or any(a.kind == "policy" and not state.parens.inside(s_start, a.start) for a in s_anchors)
             sentence_funds = [a for a in s_anchors if a.kind == "fund"]
             for c_start, c_end in split_spans(norm, s_start, s_end, CLAUSE_END):
-                c_anchors = [a for a in s_anchors if c_start <= a.start < c_end]
-                c_quants = [q for q in quantities if c_start <= q.start < c_end]
-                enum = self._enumeration(norm, start, c_start, c_end, anchors, c_quants)
+                c_anchors = anchors[between(anchor_starts, c_start, c_end)]
+                c_quants = quantities[between(quant_starts, c_start, c_end)]
+                enum = self._enumeration(norm, c_start, c_end, lists, c_quants)
                 produced = False
                 for q in c_quants:
                     fact = self._fact(norm, q, c_start, c_end, c_anchors, c_quants, state, section,
@@ -193,7 +201,7 @@ class TextExtractor:
                     # from such a clause or from a bare date ("截至2021年底")
                     short = len(norm[c_start:c_end].strip()) <= 12
                     c_anchors = [a for a in c_anchors if a.kind != "basis" and (short or a.kind != "year")]
-                self._carry(state, [a for a in c_anchors if not _in_parens(norm, s_start, a.start)], section)
+                self._carry(state, [a for a in c_anchors if not state.parens.inside(s_start, a.start)], section)
                 if parts_at < 0 or c_start < parts_at:
                     head_fund = state.frame.fund
         return facts
@@ -233,7 +241,7 @@ class TextExtractor:
         state.frame = frame
 
     # -- enumerations ("分别为29.46亿元、10.5亿元") ------------------------------------
-    def _enumeration(self, norm: str, p_start: int, c_start: int, c_end: int, anchors: list[Anchor],
+    def _enumeration(self, norm: str, c_start: int, c_end: int, lists: _Lists,
                      c_quants: list[Quantity]) -> dict[int, Anchor]:
         k = norm.find("分别", c_start, c_end)
         if k < 0:
@@ -242,20 +250,14 @@ class TextExtractor:
         n = len(listed)
         if n < 2:
             return {}
-        before = [a for a in anchors if a.start < k and a.kind in ("fund", "region", "indicator")]
         for kind in ("fund", "region"):
-            items = [a for a in before if a.kind == kind]
-            for i in range(len(items) - n, -1, -1):
-                run = items[i:i + n]
-                if all(LIST_SEPARATORS_RE.match(norm[x.end:y.start] or "x") for x, y in zip(run, run[1:])):
-                    return {q.start: a for q, a in zip(listed, run)}
+            run = lists.last_run(kind, n, k)  # "职工医保、居民医保…分别为": names listed in a row
+            if run:
+                return {q.start: a for q, a in zip(listed, run)}
         for kind in ("fund", "region"):
-            distinct: list[Anchor] = []
-            for a in reversed([a for a in before if a.kind == kind and a.start < c_start]):
-                if all(d.value != a.value for d in distinct):
-                    distinct.insert(0, a)
-                if len(distinct) == n:
-                    return {q.start: a for q, a in zip(listed, distinct)}
+            distinct = lists.last_distinct(kind, n, c_start)  # else the last n different names
+            if distinct:
+                return {q.start: a for q, a in zip(listed, distinct)}
         return {q.start: Anchor(q.start, q.start, "skip") for q in listed}
 
     # -- one number ----------------------------------------------------------------
@@ -396,8 +398,11 @@ class TextExtractor:
     @staticmethod
     def _is_component(norm: str, q: Quantity, state: _State) -> bool:
         """The figure is listed as a part of the one before it: after 其中, or in parentheses."""
-        before = norm[state.sentence_start:q.start]
-        return "其中" in before or _in_parens(norm, state.sentence_start, q.start)
+        if 0 <= state.parts_at <= q.start - 2:  # "其中" in the sentence before the figure
+            return True
+        if state.parens is not None:
+            return state.parens.inside(state.sentence_start, q.start)
+        return _in_parens(norm, state.sentence_start, q.start)
 
     def _previous_indicator(self, before: list[Anchor], rate: Anchor, state: _State) -> str | None:
         """The indicator an unqualified 预算执行率 refers to: the last one named before it."""
@@ -448,6 +453,55 @@ class TextExtractor:
         return state.frame.basis or concept.default_basis or section.basis or "actual"
 
 
+
+class _Lists:
+    """A paragraph's fund and region names, indexed for the look-back of an enumeration
+    ("…分别为…"): at most logarithmic work per clause, whatever the paragraph's length."""
+
+    def __init__(self, norm: str, anchors: list[Anchor]) -> None:
+        self.norm = norm
+        self.items = {kind: [a for a in anchors if a.kind == kind] for kind in ("fund", "region")}
+        self.starts = {kind: [a.start for a in items] for kind, items in self.items.items()}
+        self._chains: dict[str, list[int]] = {}
+        self._runs: dict[tuple[str, int], list[int]] = {}
+        self._where: dict[str, dict[str | None, list[int]]] = {}
+
+    def _chain(self, kind: str) -> list[int]:
+        """For each name, how many names end with it that are listed in a row (joined by 、和及 …)."""
+        if kind not in self._chains:
+            chain: list[int] = []
+            items = self.items[kind]
+            for j, a in enumerate(items):
+                joined = j > 0 and LIST_SEPARATORS_RE.match(self.norm[items[j - 1].end:a.start] or "x")
+                chain.append(chain[-1] + 1 if joined else 1)
+            self._chains[kind] = chain
+        return self._chains[kind]
+
+    def last_run(self, kind: str, n: int, before: int) -> list[Anchor]:
+        """The last ``n`` names of ``kind`` listed in a row, all starting before ``before``."""
+        if (kind, n) not in self._runs:
+            self._runs[kind, n] = [j for j, length in enumerate(self._chain(kind)) if length >= n]
+        ends = self._runs[kind, n]
+        limit = bisect_left(self.starts[kind], before)  # names [0, limit) start before ``before``
+        i = bisect_left(ends, limit) - 1
+        if i < 0:
+            return []
+        j = ends[i]
+        return self.items[kind][j - n + 1:j + 1]
+
+    def last_distinct(self, kind: str, n: int, before: int) -> list[Anchor]:
+        """The last mention of each of the last ``n`` different names starting before ``before``, in order."""
+        if kind not in self._where:
+            where: dict[str | None, list[int]] = {}
+            for j, a in enumerate(self.items[kind]):
+                where.setdefault(a.value, []).append(j)
+            self._where[kind] = where
+        limit = bisect_left(self.starts[kind], before)
+        latest = [found[i - 1] for found in self._where[kind].values() if (i := bisect_left(found, limit)) > 0]
+        if len(latest) < n:
+            return []
+        return [self.items[kind][j] for j in sorted(latest)[-n:]]
+
 def _bare_money(norm: str, quantities: list[Quantity]) -> list[Quantity]:
     """A number written without its unit ("收入128254786.99。") among money figures that all use one
     unit (元, 万元 …) takes that unit: the writer dropped it, not the meaning."""
@@ -470,6 +524,25 @@ def _generic_labels(vocab) -> set[str]:
     labels = [(label, c.id) for c in vocab.indicators.values() for label in c.labels_zh]
     return {short for short, sid in labels
             if any(long != short and long.endswith(short) and lid != sid for long, lid in labels)}
+
+
+class _Parens:
+    """Where a paragraph opens and closes parentheses: "is this position inside" by bisection, not by
+    counting over the sentence for every label and figure."""
+
+    def __init__(self, norm: str, start: int, end: int) -> None:
+        self.opens = [m.start() for m in re.finditer(r"\(", norm[start:end])]
+        self.closes = [m.start() for m in re.finditer(r"\)", norm[start:end])]
+        self.offset = start
+
+    def inside(self, start: int, pos: int) -> bool:
+        """More ( than ) in [start, pos), as :func:`_in_parens` counts them."""
+        if pos <= start:
+            return False
+        lo, hi = start - self.offset, pos - self.offset
+        opened = bisect_left(self.opens, hi) - bisect_left(self.opens, lo)
+        closed = bisect_left(self.closes, hi) - bisect_left(self.closes, lo)
+        return opened > closed
 
 
 def _in_parens(norm: str, start: int, pos: int) -> bool:
