@@ -47,6 +47,9 @@ HEAD = "衡阳县医疗保障局2023年医疗保障基金收支情况公示\n"
     # a numbered item that states a figure is read, not taken for a heading
     ("一、职工基本医疗保险基金收支情况\n1、基本医疗保险费收入15192.82万元;\n2、利息收入18.32万元。",
      (2023, "employee", "interest_income", "actual", "level"), "183200"),
+    # words of steadiness between a label and its figure
+    ("城乡居民医保参保率持续稳定在98.5%。", (2023, "resident", "coverage_rate_registered", "actual", "level"), "98.5"),
+    ("城乡居民医保共筹集基金5265万元。", (2023, "resident", "income", "actual", "level"), "52650000"),
 ])
 def test_kinds_of_writing(tmp_path, body, key, value):
     facts = _facts(tmp_path, HEAD + body)
@@ -77,3 +80,9 @@ def test_a_sub_population_is_not_enrollment(tmp_path):
 def test_a_figure_claimed_by_several_policies_is_left_out(tmp_path):
     text = HEAD + "我县推进按病种付费和DIP付费改革,4家医院正式实施。"
     assert not [k for k in _facts(tmp_path, text) if k[2] == "institutions_covered"]
+
+
+def test_a_per_person_amount_is_not_the_total_its_label_names(tmp_path):
+    facts = _facts(tmp_path, HEAD + "城乡居民医保基金收入5265万元，其中个人缴纳2397万元(人均85元)。")
+    assert facts[(2023, "resident", "premium_income", "actual", "level")][0] == Decimal("23970000")
+    assert all(value != Decimal("85") for value, _ in facts.values())

@@ -36,11 +36,13 @@ COMPARISON_RE = re.compile(r"低于|高于|超过|不足|不到|少于|多于|�
 AFTER_COMPARISON_RE = re.compile(r"^\s*(?:以上|以下|以内|之间)")
 MONTHLY_RE = re.compile(r"(?:每月|月均|平均每月|月平均)\s*$")
 # Connectives allowed between a label and its number ("累计结余为", "增加了", "约").
+PER_PERSON_BEFORE_RE = re.compile(r"(?:人均|每人)[\u4e00-\u9fff]{0,4}$")
 GAP_WORDS_RE = re.compile(
     r"\([^()]*\)|分别为|分别是|分别|合计|共计|总计|总额|累计|实际|预计|大约|约为|约|达到|达|为|是|共有|共|计|"
     r"已经|已|仅|近|超过|超|高于|低于|不足|以上|左右|的|了|有|增加|减少|增长|下降|降低|提高|上升|到|至|"
     r"同比|同期|比上年|较上年|比|较|占|总|全年|年度|年末|年底|当年|本年|平均|人均|按|其中|增幅|降幅|资金|"
-    r"增长率|增长速度|增速|幅度|速度|率|额|金额|合|净|末|底|初|达到了|升至|降至|提升|上涨|下降了|[^\u4e00-\u9fff]"
+    r"增长率|增长速度|增速|幅度|速度|率|额|金额|合|净|末|底|初|达到了|升至|降至|提升|上涨|下降了|"
+    r"持续|继续|稳定在|保持在|维持在|基金|[^\u4e00-\u9fff]"
 )
 
 
@@ -296,6 +298,8 @@ class TextExtractor:
             return None
         indicator = self._by_unit(indicator, before, q, statistic)
         concept = self.vocab.indicators[indicator]
+        if concept.unit == "yuan" and statistic == "level" and PER_PERSON_BEFORE_RE.search(norm[prev_q:q.start]):
+            return None  # "个人缴纳2397万元(人均85元)": a per-person amount, not the total the label names
         unit = "percent" if statistic in ("growth_rate", "share") else concept.unit
         if q.unit == "percentage_point":
             if concept.unit != "percent" or statistic != "change":
