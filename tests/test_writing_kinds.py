@@ -50,6 +50,12 @@ HEAD = "衡阳县医疗保障局2023年医疗保障基金收支情况公示\n"
     # words of steadiness between a label and its figure
     ("城乡居民医保参保率持续稳定在98.5%。", (2023, "resident", "coverage_rate_registered", "actual", "level"), "98.5"),
     ("城乡居民医保共筹集基金5265万元。", (2023, "resident", "income", "actual", "level"), "52650000"),
+    # a line after 其中 that names no fund is a part of the whole, not of the part listed before it
+    ("职工医保基金收入4860万元,其中统筹基金收入2741万元,公务员医疗补助收入175万元,利息收入3万元。",
+     (2023, "employee", "interest_income", "actual", "level"), "30000"),
+    # a kind of cost followed by 支出 is that kind's expenditure
+    ("居民医保基金支出223万元。其中住院费用支出102万元,门诊费支出42万元。",
+     (2023, "resident", "inpatient_expenditure", "actual", "level"), "1020000"),
 ])
 def test_kinds_of_writing(tmp_path, body, key, value):
     facts = _facts(tmp_path, HEAD + body)

@@ -190,6 +190,11 @@ class TextExtractor:
             for c_start, c_end in split_spans(norm, s_start, s_end, CLAUSE_END):
                 c_anchors = anchors[between(anchor_starts, c_start, c_end)]
                 c_quants = quantities[between(quant_starts, c_start, c_end)]
+                if head_fund and 0 <= parts_at < c_start and not any(a.kind == "fund" for a in c_anchors) and \
+                        any(a.kind == "indicator" and not self._is_rate(a.value) for a in c_anchors):
+                    # a line listed after 其中 that names no fund is a part of the whole, not of the part
+                    # before it ("其中…公务员医疗补助收入175万元,利息收入3万元"); a rate is of the line before
+                    state.frame = replace(state.frame, fund=head_fund)
                 enum = self._enumeration(norm, c_start, c_end, lists, c_quants)
                 produced = False
                 for q in c_quants:
