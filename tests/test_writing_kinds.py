@@ -92,3 +92,13 @@ def test_a_per_person_amount_is_not_the_total_its_label_names(tmp_path):
     facts = _facts(tmp_path, HEAD + "城乡居民医保基金收入5265万元，其中个人缴纳2397万元(人均85元)。")
     assert facts[(2023, "resident", "premium_income", "actual", "level")][0] == Decimal("23970000")
     assert all(value != Decimal("85") for value, _ in facts.values())
+
+
+def test_tiers_listed_before_respectively_give_each_figure_its_tier(tmp_path):
+    path = tmp_path / "x-2023.txt"
+    path.write_text(HEAD + "第一档、第二档参保居民财政补助标准分别提高至700元和610元，"
+                    "总筹资标准分别达到每人每年1100元和980元。", encoding="utf-8")
+    found = {(o.indicator, o.qualifier): o.value for o in process_file(path).observations}
+    assert found[("per_capita_fiscal_subsidy", "contribution_tier_1")] == Decimal("700")
+    assert found[("per_capita_fiscal_subsidy", "contribution_tier_2")] == Decimal("610")
+    assert found[("per_capita_funding", "contribution_tier_2")] == Decimal("980")

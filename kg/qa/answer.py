@@ -132,7 +132,12 @@ class Answer:
 
     @property
     def columns(self) -> tuple[str, ...]:
-        return TABLE_COLUMNS[self.template]
+        """The template's columns; "applies to" after the basis when a row holds a qualifier (一档/二档)."""
+        columns = TABLE_COLUMNS[self.template]
+        if "qualifier" not in columns and "basis" in columns and any(r.get("qualifier") for r in self.rows):
+            at = columns.index("basis") + 1
+            columns = (*columns[:at], "qualifier", *columns[at:])
+        return columns
 
     def heading(self, column: str) -> str:
         zh, en = HEADINGS[column]

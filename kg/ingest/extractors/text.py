@@ -25,6 +25,8 @@ from yibao.model import Observation
 
 SENTENCE_END = "。！？!?；;\n"
 CLAUSE_END = "，,:："
+# tiers listed in a row: 一、二档 / 第一档和第二档 / 一档、二档
+TIER_LIST_RE = re.compile(r"(?:第?[一二三四五]档?(?:、|和|及|与|至))+第?[一二三四五]档")
 LIST_SEPARATORS_RE = re.compile(r"^(?:[、,，和及与以及\s]|\([^()]*\))+$")
 CHANGE_RE = re.compile(r"增加|减少|增长|下降|降低|提高|上升|增幅|降幅|增速|减幅|上涨|回落|减|增")
 NEGATIVE_RE = re.compile(r"减少|下降|降低|降幅|减幅|回落|减")
@@ -69,6 +71,7 @@ class TextFact:
     statistic: str
     quote_start: int
     quote_end: int
+    qualifier: str | None = None  # e.g. the contribution tier of "一、二档…分别为…"
 
 
 @dataclass
@@ -91,10 +94,24 @@ class TextExtractor:
         self.default_fund = default_fund
         self.rate_for = {c.rate_of: c.id for c in self.vocab.indicators.values() if c.rate_of}
         self.generic_labels = _generic_labels(self.vocab)
+        self.tier_codes = _tier_codes(self.vocab)
         self.negative_labels = {normalise(x) for c in self.vocab.indicators.values() for x in c.negative_zh}
         self.opening_labels = {normalise(x) for c in self.vocab.indicators.values() for x in c.opening_zh}
 
     # -- anchors -------------------------------------------------------------------
+    def _tiers(self, text: str, start: int) -> list[Anchor]:
+        """Contribution tiers named as a list ("一、二档", "第一档和第二档"): one anchor per tier, so
+        that "…分别为730元和650元" gives each figure its tier."""
+        out: list[Anchor] = []
+        for m in TIER_LIST_RE.finditer(text):
+            items = list(re.finditer(r"第?([一二三四五])档?", m.group()))
+            codes = [self.tier_codes.get(item.group(1)) for item in items]
+            if len(codes) < 2 or None in codes or len(set(codes)) < len(codes):
+                continue
+            for item, code in zip(items, codes):
+                out.append(Anchor(start + m.start() + item.start(), start + m.start() + item.end(), "qualifier", code))
+        return out
+
     def anchors(self, norm: str, start: int, end: int) -> list[Anchor]:
         text = norm[start:end]
         out: list[Anchor] = []
@@ -128,6 +145,7 @@ class TextExtractor:
                 out.append(Anchor(s, e, "year", str(year)))
         for m in RELATIVE_YEAR_RE.finditer(text):
             out.append(Anchor(start + m.start(), start + m.end(), "relyear", m.group()))
+        out += self._tiers(text, start)
         out.sort(key=lambda a: (a.start, -a.end))
         ends = {a.end for a in out if a.kind not in ("indicator", "policy") or
                 (a.kind == "indicator" and len(a.mention.surface) > 2)}
@@ -257,15 +275,19 @@ class TextExtractor:
         n = len(listed)
         if n < 2:
             return {}
-        for kind in ("fund", "region"):
+        for kind in ("fund", "region", "qualifier"):
             run = lists.last_run(kind, n, k)  # "职工医保、居民医保…分别为": names listed in a row
-            if run:
+            if run and (kind != "qualifier" or run[0].start >= self._sentence_start(norm, c_start)):
                 return {q.start: a for q, a in zip(listed, run)}
         for kind in ("fund", "region"):
             distinct = lists.last_distinct(kind, n, c_start)  # else the last n different names
             if distinct:
                 return {q.start: a for q, a in zip(listed, distinct)}
         return {q.start: Anchor(q.start, q.start, "skip") for q in listed}
+
+    @staticmethod
+    def _sentence_start(norm: str, at: int) -> int:
+        return max(norm.rfind(ch, max(0, at - 1000), at) for ch in SENTENCE_END) + 1
 
     # -- one number ----------------------------------------------------------------
     def _fact(self, norm: str, q: Quantity, c_start: int, c_end: int, c_anchors: list[Anchor],
@@ -309,8 +331,11 @@ class TextExtractor:
         if q.unit == "percentage_point":
             if concept.unit != "percent" or statistic != "change":
                 return None
-        elif q.unit == "yuan" and unit == "yuan_per_person" and re.search(r"人均|每人", norm[c_start:q.start]):
-            pass  # "人均缴费350元": a per-person amount written without /人
+        elif q.unit == "yuan" and unit == "yuan_per_person" and (
+                re.search(r"人均|每人", norm[c_start:q.start]) or
+                any(a.kind == "indicator" and a.value == indicator and a.mention is not None
+                    and "标准" in a.mention.surface for a in before)):
+            pass  # "人均缴费350元", "财政补贴标准…730元": a per-person amount written without /人
         elif q.unit != unit:
             return None
         fund = self._fund(before, prev_q, state, section, enum) or concept.default_fund
@@ -338,7 +363,8 @@ class TextExtractor:
             value_q = replace(q, number=-q.number, value=-q.value)
         quote_start, quote_end = _quote_span(norm, c_start, c_end, q, [] if enum else c_quants)
         quote_start, quote_end = min(quote_start, q.start), max(quote_end, q.end)
-        return TextFact(value_q, region, year, fund, indicator, basis, statistic, quote_start, quote_end)
+        qualifier = enum.value if enum is not None and enum.kind == "qualifier" else None
+        return TextFact(value_q, region, year, fund, indicator, basis, statistic, quote_start, quote_end, qualifier)
 
     def _by_unit(self, indicator: str, before: list[Anchor], q: Quantity, statistic: str) -> str:
         """Among the indicators that share the chosen label (财政补助: a per-person standard or an
@@ -469,7 +495,7 @@ class _Lists:
 
     def __init__(self, norm: str, anchors: list[Anchor]) -> None:
         self.norm = norm
-        self.items = {kind: [a for a in anchors if a.kind == kind] for kind in ("fund", "region")}
+        self.items = {kind: [a for a in anchors if a.kind == kind] for kind in ("fund", "region", "qualifier")}
         self.starts = {kind: [a.start for a in items] for kind, items in self.items.items()}
         self._chains: dict[str, list[int]] = {}
         self._runs: dict[tuple[str, int], list[int]] = {}
@@ -526,6 +552,17 @@ def _bare_money(norm: str, quantities: list[Quantity]) -> list[Quantity]:
             q = replace(q, value=q.number * factor, unit="yuan")
         out.append(q)
     return out
+
+
+def _tier_codes(vocab) -> dict[str, str]:
+    """Ordinal numeral → the qualifier whose label is that tier (一 → the concept labelled 第一档)."""
+    codes: dict[str, str] = {}
+    for concept in vocab["qualifier"].values():
+        for label in concept.labels_zh:
+            m = re.fullmatch(r"第?([一二三四五])档", label)
+            if m:
+                codes.setdefault(m.group(1), concept.id)
+    return codes
 
 
 def _generic_labels(vocab) -> set[str]:
@@ -593,4 +630,4 @@ class TextFacts:
             yield ctx.observation(region=f.region, year=f.year, fund=f.fund, indicator=f.indicator, basis=f.basis,
                                   statistic=f.statistic, value=q.value, unit=ctx.unit_of(f.indicator, f.statistic),
                                   start=q.start, end=q.end, quote_start=f.quote_start, quote_end=f.quote_end,
-                                  approximation=q.approximation)
+                                  qualifier=f.qualifier, approximation=q.approximation)
