@@ -79,3 +79,22 @@ def test_an_execution_rate_lookup_returns_the_rate(store):
 def test_full_rollout_is_not_a_pilot_or_simulated_payment(store):
     code, rows = _ask(store, "哪些城市全面实施了DRG付费？")
     assert code == 0 and {r["region_code"] for r in rows} == {"340600"}
+
+
+@pytest.mark.parametrize(("question", "qualifier", "value"), [
+    ("株洲2022年60岁以上参保居民占比多少", "aged_60_plus", 20.28),
+    ("What share of Zhuzhou's resident insured were women in 2022?", "female", 49.73),
+    ("株洲2022年居民医保参保人员中大学生所占比例", "university_students", 4.06),
+    ("青岛一档参保居民财政补贴标准是多少", "contribution_tier_1", 730),
+    ("Qingdao second tier fiscal subsidy per person", "contribution_tier_2", 650),
+])
+def test_a_group_named_in_the_question_gives_that_groups_figure_only(store, question, qualifier, value):
+    code, rows = _ask(store, question)
+    assert code == 0 and rows, question
+    assert {r["qualifier"] for r in rows} == {qualifier}
+    assert any(_close(float(r["value"]), value) for r in rows)
+
+
+def test_a_figure_for_everyone_is_not_answered_with_a_groups_share(store):
+    code, rows = _ask(store, "株洲2022年居民医保参保人数")
+    assert code == 0 and rows and all(not r["qualifier"] for r in rows)

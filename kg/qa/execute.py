@@ -112,6 +112,8 @@ def execute(ctx: Context, plan: Plan, lang: str) -> tuple[list[dict[str, Any]], 
         shape = shaper.policy if plan.template in ("policy_adopters", "alliance") else \
             shaper.finding if plan.template == "findings" else shaper.fact
         rows += [shape(s, plan.template) for s in solutions]
+    if plan.qualifiers:  # "60岁以上参保人员占比": that group's figures, not every group's
+        rows = [row for row in rows if row["qualifier"] in plan.qualifiers]
     rows = _dedupe(rows, plan.template)
     rows.sort(key=_sort_key(plan.template, plan.order))
     if plan.template == "ranking":

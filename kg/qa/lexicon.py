@@ -142,7 +142,7 @@ EN_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
                    "by how much", "how much more", "how much less", "increase by", "rise by", "fall by",
                    "how much did it increase", "how much did it rise", "how much did it fall", "increase over",
                    "year-on-year change", "change over the previous year", "change from last year"),
-        "share": ("share", "proportion"),
+        "share": ("share", "proportion", "percentage", "what percentage", "what per cent", "what percent"),
     },
     "policy": {
         "drg": ("drg", "drgs", "diagnosis related groups", "diagnosis-related groups", "drg payment"),
@@ -178,6 +178,17 @@ EN_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
                              "grade 3"),
         "active_employee": ("active employees", "active employee", "working employees", "in-service employees"),
         "retiree": ("retirees", "retiree", "retired employees", "retired"),
+        "aged_60_plus": ("aged 60 or over", "aged 60 and over", "aged 60 or older", "aged 60 and above", "over 60",
+                         "60 or over", "60 and over", "60 or older", "over-60s", "over 60s", "elderly", "the elderly",
+                         "older people", "seniors", "senior citizens"),
+        "female": ("women", "woman", "female", "females"),
+        "male": ("men", "man", "male", "males"),
+        "adults": ("adults", "adult"),
+        "school_children": ("children", "pupils", "school children", "schoolchildren", "school pupils", "minors"),
+        "university_students": ("university students", "college students", "students"),
+        "contribution_tier_1": ("first tier", "tier 1", "tier one", "first-tier"),
+        "contribution_tier_2": ("second tier", "tier 2", "tier two", "second-tier"),
+        "contribution_tier_3": ("third tier", "tier 3", "tier three", "third-tier"),
     },
 }
 
@@ -634,8 +645,9 @@ class QALexicon:
             # (not regions, and not a one-word statistic: "changed over the years" asks for a series)
             if key.isascii() and any(c.isalpha() for c in key) and not all(s == "region" for s, _ in slot) \
                     and not (" " not in key and any(s == "statistic" for s, _ in slot)):
-                stems = tuple(stem(w) for w in _EN_WORD_RE.findall(key))
-                if stems:
+                words = _EN_WORD_RE.findall(key)
+                stems = tuple(stem(w) for w in words)
+                if stems and " ".join(words) == key:  # words only: "over 60" is not "over"
                     self._stemmed.setdefault(stems[0], []).append(
                         (stems, key, tuple(sorted(c for c in slot if c[0] != "region")), any(slot.values())))
         self._automaton = ahocorasick.Automaton()
@@ -687,11 +699,14 @@ class QALexicon:
             if key[-1].isascii() and key[-1].isalnum() and end + 1 < len(text) and _word_char(text[end + 1]):
                 continue
             out.append(Entity(start, end + 1, key, candidates, preferred))
+        exact = list(out)
         words = [(m.start(), m.end(), stem(m.group())) for m in _EN_WORD_RE.finditer(text)]
         for i, (start, _, first) in enumerate(words):
             for stems, _key, candidates, preferred in self._stemmed.get(first, ()):
                 tail = words[i:i + len(stems)]
                 if len(tail) == len(stems) and tuple(w[2] for w in tail) == stems and candidates:
+                    if len(tail) > 1 and all(any(e.start <= a and b <= e.end for e in exact) for a, b, _ in tail):
+                        continue  # each word is a label as written ("resident" + "insured"): no inflection to undo
                     out.append(Entity(start, tail[-1][1], text[start:tail[-1][1]], candidates, preferred))
         return out
 
@@ -791,10 +806,10 @@ class PhraseMatcher:
         longest: dict[int, str] = {}
         for last, phrase in self._automaton.iter(text):
             start = last + 1 - len(phrase)
-            if _ascii_word(phrase[0]) and start > 0 and _word_char(text[start - 1]):
+            if _ascii_word(phrase[0]) and start > 0 and _lower_word_char(text[start - 1]):
                 continue
             if (_ascii_word(phrase[-1]) and phrase not in _OPEN_ENDED and last + 1 < len(text)
-                    and _word_char(text[last + 1])):
+                    and _lower_word_char(text[last + 1])):
                 continue
             if len(phrase) > len(longest.get(start, "")):
                 longest[start] = phrase
@@ -810,7 +825,7 @@ def _ascii_word(char: str) -> bool:
     return char.isascii() and char.isalnum()
 
 
-def _word_char(char: str) -> bool:
+def _lower_word_char(char: str) -> bool:
     return char in "abcdefghijklmnopqrstuvwxyz0123456789_"
 
 

@@ -81,6 +81,8 @@ class _State:
     indicator_label: str = ""  # the label (as matched) of frame.indicator
     sentence_start: int = 0
     parts_at: int = -1  # where the sentence's first 其中 starts (-1: none)
+    group: str | None = None  # the last group of insured named in the sentence (女性, 60岁以上 …)
+    group_at: int = 0  # where the clause naming it starts
     parens: _Parens | None = None  # the paragraph's parentheses
 
 
@@ -95,6 +97,7 @@ class TextExtractor:
         self.rate_for = {c.rate_of: c.id for c in self.vocab.indicators.values() if c.rate_of}
         self.generic_labels = _generic_labels(self.vocab)
         self.tier_codes = _tier_codes(self.vocab)
+        self.population_groups = {c.id for c in self.vocab["qualifier"].values() if c.broader == "population_group"}
         self.negative_labels = {normalise(x) for c in self.vocab.indicators.values() for x in c.negative_zh}
         self.opening_labels = {normalise(x) for c in self.vocab.indicators.values() for x in c.opening_zh}
 
@@ -146,6 +149,9 @@ class TextExtractor:
         for m in RELATIVE_YEAR_RE.finditer(text):
             out.append(Anchor(start + m.start(), start + m.end(), "relyear", m.group()))
         out += self._tiers(text, start)
+        for m in lx.find(text, "qualifier", start):
+            if m.id in self.population_groups:
+                out.append(Anchor(m.start, m.end, "qualifier", m.id, m))
         out.sort(key=lambda a: (a.start, -a.end))
         ends = {a.end for a in out if a.kind not in ("indicator", "policy") or
                 (a.kind == "indicator" and len(a.mention.surface) > 2)}
@@ -201,7 +207,7 @@ class TextExtractor:
             state.frame = Frame(fund=carried, indicator=state.frame.indicator)
             parts_at = norm.find("其中", s_start, s_end)
             head_fund = carried
-            state.sentence_start, state.parts_at = s_start, parts_at
+            state.sentence_start, state.parts_at, state.group = s_start, parts_at, None
             # a sentence about a policy (not one that names it in an aside) needs its own fund word
             weak = section.weak or any(a.kind == "policy" and not state.parens.inside(s_start, a.start) for a in s_anchors)
             sentence_funds = [a for a in s_anchors if a.kind == "fund"]
@@ -227,6 +233,9 @@ class TextExtractor:
                     short = len(norm[c_start:c_end].strip()) <= 12
                     c_anchors = [a for a in c_anchors if a.kind != "basis" and (short or a.kind != "year")]
                 self._carry(state, [a for a in c_anchors if not state.parens.inside(s_start, a.start)], section)
+                groups = [a.value for a in c_anchors if a.kind == "qualifier" and a.value in self.population_groups]
+                if groups:
+                    state.group, state.group_at = groups[-1], c_start
                 if parts_at < 0 or c_start < parts_at:
                     head_fund = state.frame.fund
         return facts
@@ -348,7 +357,9 @@ class TextExtractor:
         year = self._year(before, prev_q, state, statistic)
         label = next((a.mention.surface for a in reversed(before) if a.kind == "indicator" and a.value == indicator
                       and a.mention is not None), state.indicator_label if indicator == state.frame.indicator else "")
-        if concept.unit == "person" and statistic == "level" and not self._known_subject(norm, c_start, before, c_quants):
+        if concept.unit == "person" and statistic == "level" and (
+                not self._known_subject(norm, c_start, before, c_quants) or
+                any(a.kind == "qualifier" and a.value in self.population_groups for a in before)):
             return None  # "60岁以上(老年人)参加…591732人": a sub-population the vocabulary cannot name
         shifted = any(a.kind == "relyear" and a.start >= prev_q for a in before)  # 年初累计结余: already done
         if statistic == "level" and label in self.opening_labels and year is not None and not shifted:
@@ -364,6 +375,12 @@ class TextExtractor:
         quote_start, quote_end = _quote_span(norm, c_start, c_end, q, [] if enum else c_quants)
         quote_start, quote_end = min(quote_start, q.start), max(quote_end, q.end)
         qualifier = enum.value if enum is not None and enum.kind == "qualifier" else None
+        if qualifier is None and statistic == "share" and concept.unit == "person":
+            # "女性1451036人参加…，占比49.73%": the share of the group named before it in the sentence
+            groups = [a.value for a in before if a.kind == "qualifier" and a.value in self.population_groups]
+            qualifier = groups[-1] if groups else state.group
+            if not groups and qualifier:
+                quote_start = min(quote_start, state.group_at)  # the quote names the group
         return TextFact(value_q, region, year, fund, indicator, basis, statistic, quote_start, quote_end, qualifier)
 
     def _by_unit(self, indicator: str, before: list[Anchor], q: Quantity, statistic: str) -> str:

@@ -28,7 +28,18 @@ _SINGULAR_RE = re.compile(r"哪个|哪一个|哪家|哪座|哪里|which (?:regio
                           r"|what (?:region|city|county|district|place)(?!s)|(?<![a-z])where(?![a-z])")
 
 
+_FIGURE_TEMPLATES = ("value", "threshold", "series", "ranking", "provenance")
+
+
 def choose_plan(s: Slots) -> Plan:
+    """The plan for the question; figures of a group the question names (60岁以上, 一档) only."""
+    plan = _choose_plan(s)
+    if plan.template in _FIGURE_TEMPLATES:
+        plan.qualifiers = tuple(s.ids("qualifier"))
+    return plan
+
+
+def _choose_plan(s: Slots) -> Plan:
     p = s.p
     regions = s.regions()
     if not regions and (s.by_scheme["indicator"] or s.funds() or s.ids("policy") or s.p.numbers):

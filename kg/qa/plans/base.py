@@ -18,6 +18,7 @@ class Plan:
     limit: int | None = None
     order: str = "desc"
     fallback_scope: bool = False  # value lookups: retry with the regions below when the region has none
+    qualifiers: tuple[str, ...] = ()  # only figures for these groups (60岁以上, 一档 …) when the question names them
 
 
 def scoped_runs(s: Slots, regions: list[str], base: dict[str, Any], key: str = "regionScope",
