@@ -81,6 +81,24 @@ def fake_validate_module(conforms: bool = True, violations: list[str] | None = N
     return module
 
 
+def fake_shacl_sparql_module(conforms: bool = True, violations: list[str] | None = None,
+                             duplicates: list[str] | None = None) -> types.ModuleType:
+    """Stands in for the build's compiled-SHACL check: every graph gets the given outcome."""
+    module = types.ModuleType("yibao.graph.shacl_sparql")
+
+    def check_graphs(store, graphs, **_):  # noqa: ANN001, ANN202
+        result = types.SimpleNamespace(conforms=conforms, violations=list(violations or []))
+        return {g: types.SimpleNamespace(result=result, duplicates=list(duplicates or [])) for g in sorted(graphs)}
+
+    module.check_graphs = check_graphs
+    return module
+
+
+def set_fake_validation(monkeypatch: pytest.MonkeyPatch, **outcome) -> None:  # noqa: ANN003
+    monkeypatch.setitem(sys.modules, "yibao.graph.validate", fake_validate_module(**outcome))
+    monkeypatch.setitem(sys.modules, "yibao.graph.shacl_sparql", fake_shacl_sparql_module(**outcome))
+
+
 def write_reports(directory: Path, count: int, lines: int = 4) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     paths = []
@@ -119,7 +137,7 @@ def ontology_dir(tmp_path: Path) -> Path:
 @pytest.fixture
 def fakes(monkeypatch, ontology_dir) -> pytest.MonkeyPatch:
     install_fakes(monkeypatch, ontology_dir)
-    monkeypatch.setitem(sys.modules, "yibao.graph.validate", fake_validate_module())
+    set_fake_validation(monkeypatch)
     monkeypatch.delenv("YIBAO_STORE", raising=False)
     return monkeypatch
 
@@ -198,7 +216,7 @@ def test_build_fails_when_nothing_loads(tmp_path, fakes):
 
 def test_build_fails_when_shacl_fails(tmp_path, fakes):
     violations = [f"[Warning] report:x yb:value: violation {i}" for i in range(25)]
-    fakes.setitem(sys.modules, "yibao.graph.validate", fake_validate_module(conforms=False, violations=violations))
+    set_fake_validation(fakes, conforms=False, violations=violations)
     write_reports(tmp_path / "reports", 1)
     result = runner.invoke(app, ["build", str(tmp_path / "reports"), "--store", str(tmp_path / "store")])
     assert result.exit_code == 1
@@ -209,7 +227,7 @@ def test_build_fails_when_shacl_fails(tmp_path, fakes):
 
 
 def test_build_fails_on_duplicate_observations(tmp_path, fakes):
-    fakes.setitem(sys.modules, "yibao.graph.validate", fake_validate_module(duplicates=["report:x: same dimensions"]))
+    set_fake_validation(fakes, duplicates=["report:x: same dimensions"])
     write_reports(tmp_path / "reports", 1)
     result = runner.invoke(app, ["build", str(tmp_path / "reports"), "--store", str(tmp_path / "store")])
     assert result.exit_code == 1

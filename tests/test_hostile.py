@@ -338,22 +338,21 @@ def test_a_full_disk_during_a_build_leaves_earlier_reports_intact(tmp_path):
 
 def test_a_report_that_breaks_the_shapes_is_not_kept(tmp_path, monkeypatch):
     """Through the same Typer app the entry point runs, with SHACL made to reject one report."""
-    import rdflib
-    import yibao.graph.validate as validate_module
+    import yibao.graph.shacl_sparql as shacl_sparql
     from typer.testing import CliRunner
     from yibao.cli.main import app
 
-    real = validate_module.validate
+    real = shacl_sparql.ScratchStore.check
 
-    def strict(data, ontology=None):  # noqa: ANN001, ANN202
-        bad = rdflib.URIRef("https://w3id.org/yibao/report/bad")
-        result = real(data, ontology)
-        if (bad, None, None) in data:
-            result.conforms = False
-            result.violations = [*result.violations, "report:bad: made to fail"]
-        return result
+    def strict(self, graph_iris):  # noqa: ANN001, ANN202
+        found = real(self, graph_iris)
+        bad = "https://w3id.org/yibao/graph/report/bad"
+        if bad in found:
+            found[bad].result.conforms = False
+            found[bad].result.violations = [*found[bad].result.violations, "report:bad: made to fail"]
+        return found
 
-    monkeypatch.setattr(validate_module, "validate", strict)
+    monkeypatch.setattr(shacl_sparql.ScratchStore, "check", strict)
     shutil.copy(CHANGJI, tmp_path / "bad.txt")
     shutil.copy(HUAIBEI, tmp_path / "good.txt")
     store = tmp_path / "store"

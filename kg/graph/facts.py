@@ -41,6 +41,16 @@ WHERE {{
   FILTER(STRSTARTS(STR(?g), "{_REPORT_GRAPH_PREFIX}"))
 }}
 """
+_REGION_SLOT = "    OPTIONAL { ?obs yb:region ?region }"  # one line of _FACTS_QUERY
+
+
+def _facts_query(regions: set[str] | None) -> str:
+    """The fact query; with ``regions``, only observations of those region codes (pushed into SPARQL)."""
+    if regions is None:
+        return _FACTS_QUERY
+    values = " ".join(f"<{ns.code('region', r)}>" for r in sorted(regions) if _code_term("region", r))
+    return _FACTS_QUERY.replace(_REGION_SLOT, f"    VALUES ?region {{ {values} }} ?obs yb:region ?region .")
+
 
 _LABELS_QUERY = f"""
 PREFIX skos: <{ns.SKOS}>
@@ -141,7 +151,7 @@ def fact_rows(
         substitutions[ox.Variable("refYear")] = ox.Literal(str(int(year)), datatype=ox.NamedNode(ns.XSD + "integer"))
     labels = region_labels(store)
     rows = []
-    for s in store.query(_FACTS_QUERY, substitutions=substitutions):
+    for s in store.query(_facts_query(within), substitutions=substitutions):
         region_code = local_name(s["region"].value) if s["region"] is not None else ""
         if within is not None and region_code not in within:
             continue

@@ -115,7 +115,7 @@ def _describe(report: Graph, result: Node) -> str:
     return line if severity == "Violation" else f"[{severity}] {line}"
 
 
-_DUPLICATES = """
+DUPLICATES_QUERY = """
 SELECT ?report ?region ?period ?fund ?indicator ?basis ?statistic ?exact ?start ?policy ?qualifier
        (GROUP_CONCAT(DISTINCT STR(?obs); separator=" ") AS ?members)
 WHERE {
@@ -141,7 +141,7 @@ def duplicate_observations(graph: Graph) -> list[str]:
     from rdflib import URIRef
 
     lines = []
-    for row in graph.query(sparql_prefixes() + _DUPLICATES):
+    for row in graph.query(sparql_prefixes() + DUPLICATES_QUERY):
         members = ", ".join(short(URIRef(iri)) for iri in sorted(str(row.members).split()))
         dims = " ".join(short(row[name]) for name in
                         ("region", "period", "fund", "indicator", "basis", "statistic"))

@@ -1,0 +1,482 @@
+"""SHACL shapes compiled to SPARQL, run by the store itself over the graphs just written.
+
+`compile_shapes` reads the shapes graph (ontology/shapes.ttl) with rdflib and turns every property
+constraint of the SHACL-core kinds the shapes use into one SPARQL SELECT branch that yields the
+focus nodes (and values) breaking it. `check_graphs` runs them in pyoxigraph, one query per named
+graph, with the dataset's default graph set to that graph plus the ontology graph (so ``sh:class``
+sees the code lists' types): the cost is proportional to the graphs checked, not to the store.
+
+pySHACL stays the full reference check (`yibao.graph.validate.validate`, `yibao doctor`); a test
+keeps both agreeing. A constraint this compiler does not know raises `UnsupportedShape` when the
+shapes are compiled, so nothing in shapes.ttl is ever silently left unchecked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from yibao.graph import namespaces as ns
+from yibao.graph.namespaces import sparql_prefixes
+from yibao.graph.validate import DUPLICATES_QUERY, SH, ValidationResult, short
+
+if TYPE_CHECKING:
+    import pyoxigraph as ox
+    from rdflib import Graph
+    from rdflib.term import Node
+
+RDF_TYPE = ns.RDF + "type"
+Subclasses = Callable[[str], "list[str]"]  # a class → it and its subclasses
+
+# Well-formed lexical forms of the datatypes whose checks SHACL asks for (sh:datatype is
+# violated by an ill-typed literal too); other datatypes are only compared by IRI.
+_LEXICAL = {
+    ns.XSD + "integer": r"^[+-]?[0-9]+$",
+    ns.XSD + "decimal": r"^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)$",
+    ns.XSD + "date": r"^-?[0-9]{4,}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])(Z|[+-][0-9]{2}:[0-9]{2})?$",
+    ns.XSD + "boolean": r"^(true|false|1|0)$",
+}
+_NODE_KINDS = {
+    "IRI": "isIRI(?v)", "Literal": "isLiteral(?v)", "BlankNode": "isBlank(?v)",
+    "BlankNodeOrIRI": "(isBlank(?v) || isIRI(?v))", "BlankNodeOrLiteral": "(isBlank(?v) || isLiteral(?v))",
+    "IRIOrLiteral": "(isIRI(?v) || isLiteral(?v))",
+}
+_COMPARISONS = {"minInclusive": ">=", "maxInclusive": "<=", "minExclusive": ">", "maxExclusive": "<"}
+# Predicates of a property shape that are not constraints (or are read with another one).
+_NOT_CONSTRAINTS = {"path", "message", "severity", "name", "description", "order", "group",
+                    "qualifiedMinCount", "qualifiedMaxCount", "qualifiedValueShapesDisjoint", "flags",
+                    "deactivated", "minCount", "maxCount"}
+_NODE_SHAPE_KEYS = {"targetClass", "targetNode", "targetObjectsOf", "targetSubjectsOf", "property",
+                    "severity", "message", "name", "description", "deactivated"}
+
+
+class UnsupportedShape(ValueError):
+    """The shapes use a SHACL feature that the SPARQL compiler does not implement."""
+
+
+@dataclass(frozen=True)
+class Check:
+    """One compiled constraint of a property shape.
+
+    A *count* check bounds the number of distinct values of ``path`` (those of ``qualifying``
+    classes only, for a qualified value shape) by ``low``/``high``; a *value* check is broken by
+    each value ``?v`` of ``path`` (of focus node ``?f``) for which ``broken`` is true.
+    """
+
+    shape: str
+    targets: str  # a pattern binding ?f to the shape's focus nodes
+    path: str  # the predicate IRI (messages and grouping)
+    inverse: bool
+    component: str  # e.g. "MinCountConstraintComponent"
+    severity: str  # "Violation", "Warning" or "Info"
+    message: str
+    broken: str = ""  # value checks: a SPARQL expression over ?f and ?v
+    low: int | None = None  # count checks
+    high: int | None = None
+    qualifying: tuple[str, ...] = ()  # qualified counts and sh:class: the classes (with subclasses)
+
+    @property
+    def is_count(self) -> bool:
+        return not self.broken
+
+    def line(self, focus: Node, value: Node | None) -> str:
+        """The same one-line description as `yibao.graph.validate` gives pySHACL's results."""
+        from rdflib import URIRef
+
+        text = f"{short(focus)} {short(URIRef(self.path))}: {self.message}"
+        if value is not None:
+            text += f" (value {short(value)})"
+        return text if self.severity == "Violation" else f"[{self.severity}] {text}"
+
+
+def _term(node: Node) -> str:
+    return node.n3()
+
+
+def _iris(values: Iterable[str]) -> str:
+    return " ".join(f"<{v}>" for v in values)
+
+
+def _is_a(var: str, classes: list[str]) -> str:
+    return f"EXISTS {{ {var} a ?class_ . VALUES ?class_ {{ {_iris(classes)} }} }}"
+
+
+def _targets(shapes: Graph, shape: Node, subclasses: Subclasses) -> str:
+    """A pattern binding ?f to every focus node of the node shape."""
+    from rdflib import URIRef
+
+    branches = []
+    for cls in sorted(shapes.objects(shape, URIRef(SH + "targetClass"))):
+        branches.append(f"?f a ?class_ . VALUES ?class_ {{ {_iris(subclasses(str(cls)))} }}")
+    for node in sorted(shapes.objects(shape, URIRef(SH + "targetNode"))):
+        branches.append(f"BIND({_term(node)} AS ?f)")
+    for prop in sorted(shapes.objects(shape, URIRef(SH + "targetObjectsOf"))):
+        branches.append(f"?any {_term(prop)} ?f .")
+    for prop in sorted(shapes.objects(shape, URIRef(SH + "targetSubjectsOf"))):
+        branches.append(f"?f {_term(prop)} ?any .")
+    if not branches:
+        raise UnsupportedShape(f"{shape}: a node shape without a target")
+    distinct = " UNION ".join("{ " + b + " }" for b in branches)
+    return f"{{ SELECT DISTINCT ?f WHERE {{ {distinct} }} }}"
+
+
+def _path(shapes: Graph, node: Node) -> tuple[str, bool]:
+    """(predicate IRI, inverse?) of an sh:path: a predicate or an sh:inversePath of one."""
+    from rdflib import URIRef
+
+    if isinstance(node, URIRef):
+        return str(node), False
+    inverse = shapes.value(node, URIRef(SH + "inversePath"))
+    if isinstance(inverse, URIRef):
+        return str(inverse), True
+    raise UnsupportedShape(f"sh:path {node}: only predicates and sh:inversePath are compiled")
+
+
+def _literal_int(shapes: Graph, node: Node, name: str) -> int | None:
+    from rdflib import URIRef
+
+    value = shapes.value(node, URIRef(SH + name))
+    return None if value is None else int(value)
+
+
+def _broken(shapes: Graph, prop: Node, name: str, obj: Node, subclasses: Subclasses) -> tuple[str, str]:
+    """(component, expression true when value ?v of focus ?f breaks the constraint)."""
+    from rdflib import Literal, URIRef
+    from rdflib.collection import Collection
+
+    component = f"{name[0].upper()}{name[1:]}ConstraintComponent"
+    if name == "class":
+        return component, f"!{_is_a('?v', subclasses(str(obj)))}"
+    if name == "datatype":
+        test = f"isLiteral(?v) && sameTerm(DATATYPE(?v), {_term(obj)})"
+        if str(obj) in _LEXICAL:
+            test += f' && REGEX(STR(?v), "{_LEXICAL[str(obj)]}")'
+        return component, f"!({test})"
+    if name == "nodeKind":
+        kind = str(obj).removeprefix(SH)
+        if kind not in _NODE_KINDS:
+            raise UnsupportedShape(f"sh:nodeKind {obj}")
+        return component, f"!{_NODE_KINDS[kind]}"
+    if name == "pattern":
+        flags = shapes.value(prop, URIRef(SH + "flags"))
+        args = f"STR(?v), {_term(Literal(str(obj)))}" + (f", {_term(Literal(str(flags)))}" if flags else "")
+        return component, f"(isBlank(?v) || !REGEX({args}))"
+    if name in ("minLength", "maxLength"):
+        op = "<" if name == "minLength" else ">"
+        return component, f"(isBlank(?v) || STRLEN(STR(?v)) {op} {int(obj)})"
+    if name in _COMPARISONS:
+        return component, f"!COALESCE(?v {_COMPARISONS[name]} {_term(obj)}, false)"
+    if name == "in":
+        test = " || ".join(f"sameTerm(?v, {_term(m)})" for m in Collection(shapes, obj)) or "false"
+        return component, f"!({test})"
+    if name in ("lessThan", "lessThanOrEquals"):
+        op = "<" if name == "lessThan" else "<="
+        return component, f"EXISTS {{ ?f {_term(obj)} ?w . FILTER(!COALESCE(?v {op} ?w, false)) }}"
+    if name == "hasValue":  # checked on the focus node, once per focus node (see checks_query)
+        return component, f"NOT EXISTS {{ ?f ?p {_term(obj)} }}"
+    raise UnsupportedShape(f"sh:{name}")
+
+
+def _qualifying(shapes: Graph, prop: Node, shape_node: Node, subclasses: Subclasses) -> tuple[str, ...]:
+    """The classes a value must have to qualify: only ``[ sh:class C ]`` value shapes are compiled."""
+    from rdflib import URIRef
+
+    keys = {str(p).removeprefix(SH) for p in shapes.predicates(shape_node, None)} - {"class"}
+    cls = shapes.value(shape_node, URIRef(SH + "class"))
+    if keys or cls is None:
+        raise UnsupportedShape(f"{prop}: a qualified value shape other than [ sh:class C ]")
+    return tuple(subclasses(str(cls)))
+
+
+def _property_checks(shapes: Graph, shape: Node, prop: Node, severity: str, targets: str,
+                     subclasses: Subclasses) -> list[Check]:
+    from rdflib import URIRef
+
+    path_node = shapes.value(prop, URIRef(SH + "path"))
+    if path_node is None:
+        raise UnsupportedShape(f"{shape}: a property shape without sh:path")
+    path, inverse = _path(shapes, path_node)
+    own = shapes.value(prop, URIRef(SH + "severity"))
+    base = {"shape": str(shape), "targets": targets, "path": path, "inverse": inverse,
+            "severity": str(own).removeprefix(SH) if own is not None else severity,
+            "message": str(shapes.value(prop, URIRef(SH + "message")) or "constraint broken")}
+    checks = []
+    for name in ("minCount", "maxCount"):
+        bound = _literal_int(shapes, prop, name)
+        if bound is not None:
+            checks.append(Check(**base, component=f"{name[0].upper()}{name[1:]}ConstraintComponent",
+                                low=bound if name == "minCount" else None,
+                                high=bound if name == "maxCount" else None))
+    for predicate, obj in sorted(shapes.predicate_objects(prop)):
+        name = str(predicate).removeprefix(SH)
+        if not str(predicate).startswith(SH) or name in _NOT_CONSTRAINTS:
+            continue
+        if name == "qualifiedValueShape":
+            qualifying = _qualifying(shapes, prop, obj, subclasses)
+            for bound_name in ("qualifiedMinCount", "qualifiedMaxCount"):
+                bound = _literal_int(shapes, prop, bound_name)
+                if bound is not None:
+                    checks.append(Check(**base, component=f"Q{bound_name[1:]}ConstraintComponent",
+                                        qualifying=qualifying, low=bound if "Min" in bound_name else None,
+                                        high=bound if "Max" in bound_name else None))
+        else:
+            component, broken = _broken(shapes, prop, name, obj, subclasses)
+            classes = tuple(subclasses(str(obj))) if name == "class" else ()
+            checks.append(Check(**base, component=component, broken=broken, qualifying=classes))
+    return checks
+
+
+def compile_shapes(shapes: Graph, subclasses: Subclasses = lambda cls: [cls]) -> list[Check]:
+    """Every property constraint of every node shape, in a stable order (shape, path, component).
+
+    ``subclasses`` gives a class with its subclasses (from the ontology): sh:class and sh:targetClass
+    hold for instances of subclasses too.
+    """
+    from rdflib import URIRef
+
+    checks: list[Check] = []
+    for shape in sorted(set(shapes.subjects(URIRef(RDF_TYPE), URIRef(SH + "NodeShape")))):
+        if shapes.value(shape, URIRef(SH + "deactivated")) is not None:
+            continue
+        unknown = {str(p).removeprefix(SH) for p in shapes.predicates(shape, None)
+                   if str(p).startswith(SH)} - _NODE_SHAPE_KEYS
+        if unknown:
+            raise UnsupportedShape(f"{shape}: node-level {', '.join(sorted(unknown))}")
+        own = shapes.value(shape, URIRef(SH + "severity"))
+        severity = str(own).removeprefix(SH) if own is not None else "Violation"
+        targets = _targets(shapes, shape, subclasses)
+        for prop in sorted(shapes.objects(shape, URIRef(SH + "property")), key=lambda p: _prop_key(shapes, p)):
+            checks += _property_checks(shapes, shape, prop, severity, targets, subclasses)
+    return checks
+
+
+def _prop_key(shapes: Graph, prop: Node) -> tuple[str, str]:
+    from rdflib import URIRef
+
+    return (str(shapes.value(prop, URIRef(SH + "path"))), str(shapes.value(prop, URIRef(SH + "message"))))
+
+
+def shapes_graph() -> Graph:
+    """ontology/shapes.ttl, parsed by rdflib."""
+    from yibao.graph.validate import _shapes_graph
+
+    return _shapes_graph()
+
+
+def _bound(value: int | None) -> str:
+    return "UNDEF" if value is None else str(value)
+
+
+def _count_block(targets: str, rows: list[tuple[int, Check]]) -> str:
+    """A shape's count checks on predicates: one aggregate of its focus nodes' values per predicate.
+
+    Unqualified counts come from one scan of the focus nodes' triples; a missing predicate counts 0.
+    """
+    plain = [(i, c) for i, c in rows if not c.qualifying]
+    qualified = [(i, c) for i, c in rows if c.qualifying]
+    blocks = []
+    if plain:
+        bounds = " ".join(f"({i} <{c.path}> {_bound(c.low)} {_bound(c.high)})" for i, c in plain)
+        paths = _iris(sorted({c.path for _, c in plain}))
+        blocks.append(
+            f"{targets} VALUES (?check ?p ?low ?high) {{ {bounds} }} "
+            f"OPTIONAL {{ SELECT ?f ?p (COUNT(DISTINCT ?v) AS ?n) WHERE {{ {targets} VALUES ?p {{ {paths} }} "
+            f"?f ?p ?v }} GROUP BY ?f ?p }} BIND(COALESCE(?n, 0) AS ?m) "
+            f"FILTER(COALESCE(?m < ?low, false) || COALESCE(?m > ?high, false))")
+    if qualified:
+        bounds = " ".join(f"({i} {_bound(c.low)} {_bound(c.high)})" for i, c in qualified)
+        pairs = " ".join(f"({i} <{c.path}> <{cls}>)" for i, c in qualified for cls in c.qualifying)
+        blocks.append(
+            f"{targets} VALUES (?check ?low ?high) {{ {bounds} }} "
+            f"OPTIONAL {{ SELECT ?f ?check (COUNT(DISTINCT ?v) AS ?n) WHERE {{ {targets} "
+            f"VALUES (?check ?p ?qclass) {{ {pairs} }} ?f ?p ?v . ?v a ?qclass }} GROUP BY ?f ?check }} "
+            f"BIND(COALESCE(?n, 0) AS ?m) "
+            f"FILTER(COALESCE(?m < ?low, false) || COALESCE(?m > ?high, false))")
+    return " UNION ".join(f"{{ {b} }}" for b in blocks)
+
+
+def _value_block(targets: str, rows: list[tuple[int, Check]]) -> str:
+    """A shape's value checks on predicates: one scan of its focus nodes' values (class checks one more)."""
+    blocks = []
+    classes = [(i, c) for i, c in rows if c.component == "ClassConstraintComponent"]
+    has_value = [(i, c) for i, c in rows if c.component == "HasValueConstraintComponent"]
+    others = [(i, c) for i, c in rows if (i, c) not in classes and (i, c) not in has_value]
+    if others:
+        values = " ".join(f"(<{c.path}> {i})" for i, c in others)
+        tests = " || ".join(f"(?check = {i} && {c.broken})" for i, c in others)
+        blocks.append(f"{targets} VALUES (?p ?check) {{ {values} }} ?f ?p ?v . FILTER({tests})")
+    if classes:
+        values = " ".join(f"(<{c.path}> {i})" for i, c in classes)
+        pairs = " ".join(f"({i} <{cls}>)" for i, c in classes for cls in c.qualifying)
+        blocks.append(f"{targets} VALUES (?p ?check) {{ {values} }} ?f ?p ?v . "
+                      f"FILTER NOT EXISTS {{ ?v a ?class_ . VALUES (?check ?class_) {{ {pairs} }} }}")
+    for i, c in has_value:  # about the focus node, not each value
+        blocks.append(f"{targets} BIND(<{c.path}> AS ?p) FILTER({c.broken}) BIND({i} AS ?check)")
+    return " UNION ".join(f"{{ {b} }}" for b in blocks)
+
+
+def _single_block(index: int, check: Check) -> str:
+    """A check on an inverse path, on its own."""
+    path = f"^<{check.path}>"
+    if check.is_count:
+        qualified = f"FILTER EXISTS {{ ?v a ?qclass . VALUES ?qclass {{ {_iris(check.qualifying)} }} }}" \
+            if check.qualifying else ""
+        tests = " || ".join(([f"?n < {check.low}"] if check.low is not None else [])
+                            + ([f"?n > {check.high}"] if check.high is not None else []))
+        return (f"{{ {{ SELECT ?f (COUNT(DISTINCT ?v) AS ?n) WHERE {{ {check.targets} "
+                f"OPTIONAL {{ ?f {path} ?v . {qualified} }} }} GROUP BY ?f }} FILTER({tests}) "
+                f"BIND({index} AS ?check) }}")
+    if check.component == "HasValueConstraintComponent":
+        raise UnsupportedShape("sh:hasValue on an inverse path")
+    return f"{{ {check.targets} ?f {path} ?v . FILTER({check.broken}) BIND({index} AS ?check) }}"
+
+
+def checks_queries(checks: Iterable[Check]) -> list[str]:
+    """SELECTs over all checks yielding ?check (its index), ?f and maybe ?v per broken constraint.
+
+    A shape's count checks share one aggregate and its value checks one scan of the values; each
+    block is its own query (Oxigraph runs them faster apart than as branches of one UNION).
+    """
+    by_shape: dict[tuple[str, bool], list[tuple[int, Check]]] = {}
+    singles = []
+    for index, check in enumerate(checks):
+        if check.inverse:
+            singles.append(_single_block(index, check))
+        else:
+            by_shape.setdefault((check.targets, check.is_count), []).append((index, check))
+    blocks = [(_count_block if count else _value_block)(targets, rows)
+              for (targets, count), rows in sorted(by_shape.items())]
+    return [f"SELECT ?check ?f ?v WHERE {{ {b} }}" for b in blocks + singles]
+
+
+def subclasses_in(store: ox.Store, graph: str = ns.ONTOLOGY_GRAPH) -> Subclasses:
+    """A look-up of each class with its subclasses (rdfs:subClassOf*) in ``graph`` of ``store``."""
+    cache: dict[str, list[str]] = {}
+
+    def lookup(cls: str) -> list[str]:
+        if cls not in cache:
+            query = f"SELECT DISTINCT ?s WHERE {{ GRAPH <{graph}> {{ ?s <{ns.RDFS}subClassOf>+ <{cls}> }} }}"
+            cache[cls] = sorted({cls} | {row["s"].value for row in store.query(query)})
+        return cache[cls]
+
+    return lookup
+
+
+def _rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> Node | None:
+    import pyoxigraph as ox
+    from rdflib import BNode, Literal, URIRef
+
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if term.language:
+        return Literal(term.value, lang=term.language)
+    return Literal(term.value, datatype=URIRef(term.datatype.value))
+
+
+class ScratchStore:
+    """An in-memory store holding the ontology graph and, in turn, batches of graphs to check.
+
+    The checks run over the union of its graphs, so their cost is that of the batch (plus look-ups
+    in the ontology), whatever the size of the store the graphs come from.
+    """
+
+    def __init__(self, source: ox.Store, ontology_graph: str = ns.ONTOLOGY_GRAPH) -> None:
+        import pyoxigraph as ox
+
+        self.source = source
+        self.ontology = ox.NamedNode(ontology_graph)
+        self.memory = ox.Store()
+        self._copy(self.ontology)
+        self.checks = tuple(compile_shapes(shapes_graph(), subclasses_in(self.memory, ontology_graph)))
+        self.queries = checks_queries(self.checks)
+
+    def _copy(self, graph: ox.NamedNode) -> None:
+        import pyoxigraph as ox
+
+        data = self.source.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph)
+        if data:
+            self.memory.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
+
+    def check(self, graph_iris: list[str]) -> dict[str, GraphCheck]:
+        """Copy the graphs in, run every check and the duplicate search once over them, drop them."""
+        import pyoxigraph as ox
+
+        graphs = [ox.NamedNode(g) for g in graph_iris]
+        for graph in graphs:
+            self._copy(graph)
+        found: dict[str, set[str]] = {g: set() for g in graph_iris}
+        duplicates: dict[str, list[str]] = {g: [] for g in graph_iris}
+        try:
+            rows = (row for query in self.queries
+                    for row in self.memory.query(query, use_default_graph_as_union=True))
+            for row in rows:
+                check = self.checks[int(row["check"].value)]
+                line = check.line(_rdflib(row["f"]), _rdflib(row["v"]))
+                for graph in self._graphs_of(row["f"]):
+                    found[graph].add(line)
+            for report, line in duplicate_rows(self.memory):
+                for graph in self._graphs_of(report):
+                    duplicates[graph].append(line)
+        finally:
+            for graph in graphs:
+                self.memory.remove_graph(graph)
+        return {g: GraphCheck(_result(lines), sorted(duplicates[g])) for g, lines in sorted(found.items())}
+
+    def _graphs_of(self, focus: ox.NamedNode | ox.BlankNode | ox.Literal) -> list[str]:
+        """The checked graphs that mention the focus node (as subject, else as object)."""
+        import pyoxigraph as ox
+
+        names = {q.graph_name for q in self.memory.quads_for_pattern(focus, None, None)}
+        if not names - {self.ontology}:
+            names = {q.graph_name for q in self.memory.quads_for_pattern(None, None, focus)}
+        return sorted(n.value for n in names - {self.ontology} if isinstance(n, ox.NamedNode))
+
+
+@dataclass
+class GraphCheck:
+    """One graph's outcome: its SHACL result and its duplicate-observation lines."""
+
+    result: ValidationResult
+    duplicates: list[str]
+
+
+def duplicate_rows(store: ox.Store) -> list[tuple[ox.NamedNode, str]]:
+    """(report, line) per group of duplicate observations in the union of ``store``'s graphs.
+
+    The lines are those of `yibao.graph.validate.duplicate_observations`.
+    """
+    from rdflib import URIRef
+
+    out = []
+    for row in store.query(sparql_prefixes() + DUPLICATES_QUERY, use_default_graph_as_union=True):
+        members = ", ".join(short(URIRef(iri)) for iri in sorted(row["members"].value.split()))
+        dims = " ".join(short(_rdflib(row[name])) for name in
+                        ("region", "period", "fund", "indicator", "basis", "statistic"))
+        out.append((row["report"], f"{short(_rdflib(row['report']))}: same dimensions ({dims}) and quote "
+                                   f"{short(_rdflib(row['exact']))} at {row['start'].value} in {members}"))
+    return out
+
+
+def _result(lines: set[str]) -> ValidationResult:
+    violations = sorted(x for x in lines if not x.startswith("["))
+    return ValidationResult(conforms=not violations, violations=violations,
+                            warnings=sorted(x for x in lines if x.startswith("[")))
+
+
+def check_graphs(store: ox.Store, graph_iris: Iterable[str], batch: int = 64,
+                 ontology_graph: str = ns.ONTOLOGY_GRAPH) -> dict[str, GraphCheck]:
+    """Check named graphs of ``store`` against the shapes and for duplicates, ``batch`` graphs at a time.
+
+    Returns one outcome per graph (keyed by graph IRI, sorted); the store is only read.
+    """
+    scratch = ScratchStore(store, ontology_graph)
+    names = sorted(set(graph_iris))
+    results: dict[str, GraphCheck] = {}
+    for start in range(0, len(names), batch):
+        results.update(scratch.check(names[start:start + batch]))
+    return dict(sorted(results.items()))
