@@ -102,10 +102,19 @@ def open_store_read_only(path: Path) -> ox.Store:
     path = Path(path)
     if not (path / _ROCKSDB_MARKER).is_file():
         raise StoreError(f"no store at {path}: run `yibao build` first, or pass --store / set YIBAO_STORE")
-    try:
-        return ox.Store.read_only(str(path))
-    except (OSError, RuntimeError, ValueError) as e:
-        raise store_error(path, e, "read") from e
+    import time
+
+    for attempt in range(6):
+        try:
+            return ox.Store.read_only(str(path))
+        except (OSError, RuntimeError, ValueError) as e:
+            # a build rotating RocksDB's MANIFEST or compacting while we open: the files named a moment
+            # ago are gone; opening again sees the new ones
+            transient = "No such file" in str(e) or "MANIFEST" in str(e)
+            if not transient or attempt == 5:
+                raise store_error(path, e, "read") from e
+            time.sleep(0.05 * 2 ** attempt)
+    raise AssertionError("unreachable")
 
 
 def _sparql_term(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> str:
