@@ -14,8 +14,10 @@ Virtuoso (7.2) refuses a transitive property path inside ``FILTER EXISTS { GRAPH
 ("transitive start not given") even with a constant end, and treats ``VALUES ?x { UNDEF }`` as
 matching nothing. Nor does it match the zero-length path of ``*`` from a node with no
 ``skos:broader`` at all (a top concept). Its default graph is the union of all graphs, so
-`virtuoso_dialect` writes such a scope test ``FILTER(?a = ?b || EXISTS { ?a skos:broader+ ?b })``
-without the ``GRAPH <ontology>``, and replaces a scope test whose end is left free
+`virtuoso_dialect` writes such a scope test without the ``GRAPH <ontology>`` and without a
+transitive path, which with a constant end (a region bound in) matched nothing: ``FILTER(?a = ?b ||
+EXISTS { ?a skos:broader ?b } || EXISTS { ?a skos:broader/skos:broader ?b } || …)`` up to
+``SCOPE_DEPTH`` steps (the code lists are at most 3 deep), and replaces a scope test whose end is left free
 (``VALUES ?scope { UNDEF }`` or never bound — "any scope", always true) by ``true``. A boolean
 constant bound to a variable comes back from Virtuoso as the integer 0 or 1; written
 ``STRDT("false", xsd:boolean)`` it stays a boolean (``"0"^^xsd:boolean``, read back as false). An ``OPTIONAL { … FILTER(…) } FILTER(!BOUND(?v))`` ("no later figure") becomes
@@ -105,6 +107,9 @@ _BOOLEAN_AS_RE = re.compile(
 _UNDEF_RE = re.compile(r"VALUES\s+\?\w+\s*\{\s*UNDEF\s*\}")
 
 
+SCOPE_DEPTH = 6  # skos:broader steps a scope test follows on Virtuoso (regions are 3 deep, funds 1)
+
+
 def virtuoso_dialect(sparql: str) -> str:
     """Scope tests over skos:broader* in the form Virtuoso evaluates (see the module doc)."""
     from yibao.graph import namespaces as ns
@@ -121,7 +126,8 @@ def virtuoso_dialect(sparql: str) -> str:
             if not values and len(var.findall(sparql)) - projected <= 1:  # any scope: always true
                 return "FILTER(true)"
         start, step = m.group("start"), m.group("path")[:-1]
-        return f"FILTER({start} = {end} || EXISTS {{ {start} {step}+ {end} }})"
+        chains = " || ".join(f"EXISTS {{ {start} {'/'.join([step] * k)} {end} }}" for k in range(1, SCOPE_DEPTH + 1))
+        return f"FILTER({start} = {end} || {chains})"
 
     # one solution binding nothing is the identity of a join: the block can go
     sparql = _UNDEF_RE.sub("", sparql)
