@@ -71,6 +71,8 @@ def _print_summary(graph: KnowledgeGraph, outcome: BuildOutcome, console: Consol
     table.add_column(style="bold")
     table.add_column()
     table.add_row("Reports loaded", f"{len(outcome.loaded)} of {outcome.files} file(s)")
+    if outcome.unchanged:
+        table.add_row("Unchanged", f"{outcome.unchanged} unchanged, skipped (--force extracts them again)")
     table.add_row("Observations", f"{observations:,} (store total {total_observations})")
     table.add_row("Triples", f"{total_triples} in the store ({outcome.ontology_triples:,} ontology)")
     table.add_row("Warnings", str(len(outcome.warnings)))
@@ -137,6 +139,10 @@ def build(
     lenient: Annotated[bool, typer.Option(
         "--lenient", help="Replace a few undecodable bytes (U+FFFD, with a warning) instead of skipping the file.")
     ] = False,
+    jobs: Annotated[int, typer.Option(
+        "--jobs", "-j", help="Processes extracting reports (0: one per core).", min=0)] = 0,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Extract every file again, even those unchanged since they were loaded.")] = False,
 ) -> None:
     """Extract every report and (re)load it into the store, then validate and summarise."""
     from rich.console import Console
@@ -151,7 +157,7 @@ def build(
             call(graph.build, list(paths) if paths else [default_report_dir()], validate=shacl,
                  on_file=on_file, region=region, year=year, period=period, manifest=manifest,
                  max_file_mb=max_file_size or None, file_timeout=file_timeout or None, lenient=lenient,
-                 outcome=outcome)
+                 outcome=outcome, jobs=jobs, force=force)
     except BuildError as e:
         fail(str(e), 2)
     except StoreError as e:
@@ -165,7 +171,7 @@ def build(
         fail(f"{len(outcome.rejected)} report(s) not kept: "
              + ("the graph does not conform to the SHACL shapes" if not outcome.conforms
                 else "duplicate observations found"))
-    if not outcome.loaded and not outcome.same_content:
+    if not outcome.loaded and not outcome.same_content and not outcome.unchanged:
         fail("no report was loaded")
     if not outcome.ok and outcome.loaded:
         fail("the graph does not conform to the SHACL shapes" if not outcome.conforms

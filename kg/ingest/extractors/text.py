@@ -465,11 +465,19 @@ def _bare_money(norm: str, quantities: list[Quantity]) -> list[Quantity]:
     return out
 
 
+_GENERIC: dict[int, tuple[object, set[str]]] = {}  # id(vocab) → (vocab, labels): computed once per vocabulary
+
+
 def _generic_labels(vocab) -> set[str]:
     """Head words such as 收入, 支出, 人数, 执行率: labels that end a longer label of another indicator."""
+    cached = _GENERIC.get(id(vocab))
+    if cached is not None and cached[0] is vocab:
+        return cached[1]
     labels = [(label, c.id) for c in vocab.indicators.values() for label in c.labels_zh]
-    return {short for short, sid in labels
-            if any(long != short and long.endswith(short) and lid != sid for long, lid in labels)}
+    found = {short for short, sid in labels
+             if any(long != short and long.endswith(short) and lid != sid for long, lid in labels)}
+    _GENERIC[id(vocab)] = (vocab, found)
+    return found
 
 
 def _in_parens(norm: str, start: int, pos: int) -> bool:
