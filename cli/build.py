@@ -61,7 +61,10 @@ def _print_summary(graph: KnowledgeGraph, outcome: BuildOutcome, console: Consol
 
     try:
         store = open_store_read_only(graph.path)  # the build has released the lock: counting needs none
-        total_observations, total_triples = f"{count_observations(store):,}", f"{count_triples(store):,}"
+        recorded = recorded_totals(graph.path, store)
+        if recorded is None:  # counting reads the whole store: only when the records cannot say
+            recorded = count_observations(store), count_triples(store)
+        total_observations, total_triples = f"{recorded[0]:,}", f"{recorded[1]:,}"
         del store
     except (StoreError, OSError, RuntimeError):
         total_observations = total_triples = "?"
@@ -102,6 +105,24 @@ def _print_summary(graph: KnowledgeGraph, outcome: BuildOutcome, console: Consol
                 [f"{rid}: {why}" for rid, why in outcome.rejected], None, "red")
     for note in outcome.notes:
         console.print(note, style="yellow", markup=False, highlight=False)
+
+
+def recorded_totals(path: Path, store: object) -> tuple[int, int] | None:
+    """(observations, triples) of the store from its records, when they cover exactly its graphs."""
+    import pyoxigraph as ox
+    from yibao.graph import namespaces as ns
+    from yibao.graph.registry import read_registry, read_state
+    from yibao.graph.store import report_ids
+
+    records, state = read_registry(path), read_state(path)
+    graphs = {g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode)}  # type: ignore[attr-defined]
+    ids = report_ids(store)  # type: ignore[arg-type]
+    if not state.ontology_triples or set(records) != set(ids) or any(r.triples <= 0 for r in records.values()) \
+            or graphs != {ns.ONTOLOGY_GRAPH, *(ns.report_graph(i) for i in ids)} \
+            or next(iter(store.quads_for_pattern(None, None, None, ox.DefaultGraph())), None) is not None:  # type: ignore[attr-defined]
+        return None
+    return (sum(r.observations for r in records.values()),
+            sum(r.triples for r in records.values()) + state.ontology_triples)
 
 
 def _print_list(console: Console, title: str, items: list[str], limit: int | None, style: str) -> None:

@@ -32,6 +32,7 @@ class ReportRecord:
     year: int | None = None
     period: str | None = None
     extractor: str = ""  # the extractor version that made it (an incremental build compares it)
+    triples: int = 0  # quads in its graph (0: not recorded)
 
 
 @dataclass

@@ -493,7 +493,7 @@ def _loaded(outcome: BuildOutcome, records: dict, session: StoreSession, rid: st
             observations=len(report.observations),  # type: ignore[attr-defined]
             warnings=[_with_id(rid, w) for w in report.warnings],  # type: ignore[attr-defined]
             region=getattr(stated, "region", None), year=getattr(stated, "year", None),
-            period=getattr(stated, "period", None), extractor=version)
+            period=getattr(stated, "period", None), extractor=version, triples=triples)
 
 
 def _save_records(store_path: Path, records: dict, outcome: BuildOutcome) -> None:

@@ -2,8 +2,8 @@
 
 A file is unchanged when the registry records a report from the same path with the same sha256,
 extracted by the same extractor version with the same stated region, year and period, and its graph
-is in the store. The extractor version hashes ``pipeline.EXTRACTOR_VERSION``, the sources of
-``yibao.ingest``, ``yibao.model`` and ``yibao.graph.rdf`` (what shapes a report's quads) and the
+is in the store. The extractor version hashes ``pipeline.EXTRACTOR_VERSION``, the extraction
+sources of ``yibao.ingest``, ``yibao.model`` and ``yibao.graph.rdf`` (what shapes a report's quads) and the
 vocabulary (``ontology/*.ttl``), so any change to them re-extracts every file.
 """
 
@@ -14,6 +14,9 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from yibao.graph.registry import ReportRecord
+
+# Modules of yibao.ingest that schedule and store extraction without changing what it yields.
+ORCHESTRATION = frozenset({"build.py", "doctor.py", "incremental.py", "pool.py", "worker.py"})
 
 
 def file_sha256(path: Path) -> str | None:
@@ -60,7 +63,7 @@ def extractor_version() -> str:
 
     digest = hashlib.sha256(str(getattr(pipeline, "EXTRACTOR_VERSION", "")).encode("utf-8") + b"\0")
     ingest = Path(yibao.ingest.__file__).parent
-    _digest_files(sorted(ingest.rglob("*.py")), digest, ingest)
+    _digest_files(sorted(p for p in ingest.rglob("*.py") if p.name not in ORCHESTRATION), digest, ingest)
     package = Path(yibao.__file__).parent
     _digest_files([Path(model.__file__), Path(rdf.__file__)], digest, package)
     digest.update(ontology_digest().encode("ascii"))
