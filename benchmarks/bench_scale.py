@@ -201,7 +201,7 @@ def time_ask(store: Path, asked: list[str], runs: int, cache: Path) -> dict[str,
     return out
 
 
-def bench(n: int, work: Path, jobs: int, validate: bool, runs: int) -> dict:
+def bench(n: int, work: Path, jobs: int, validate: bool, runs: int, with_queries: bool = True) -> dict:
     reports, store = work / "reports", work / "store"
     shutil.rmtree(work, ignore_errors=True)
     expected = generate(reports, n)
@@ -226,6 +226,18 @@ def bench(n: int, work: Path, jobs: int, validate: bool, runs: int) -> dict:
     extra.write_text(render(bases[n % 5], places[-1], 0, "plain"), encoding="utf-8")
     print(f"[{n}] adding one report …", flush=True)
     added = run_measured(command)
+    entry = {
+        "n": n, "jobs": jobs or os.cpu_count(), "validate": validate, "build_exit": first["exit"],
+        "build_wall_s": first["wall_s"], "reports_per_s": round(n / first["wall_s"], 1), "observations": observations,
+        "observations_per_s": round(observations / first["wall_s"]), "cpu_use": first["cpu_use"],
+        "cpu_s": first["cpu_s"], "peak_rss_process_mb": first["peak_rss_process_mb"],
+        "peak_rss_tree_mb": first["peak_rss_tree_mb"], "triples": triples, "store_mb": round(size / 1e6, 1),
+        "store_bytes_per_observation": round(size / max(observations, 1)), "misread_reports": wrong,
+        "rebuild_unchanged_s": again["wall_s"], "rebuild_exit": again["exit"],
+        "add_one_s": added["wall_s"], "add_one_exit": added["exit"], "queries": {}, "ask": {},
+    }
+    if not with_queries:
+        return entry
     facts_csv = work / "facts.csv"
     began = time.perf_counter()
     with open(facts_csv, "w", encoding="utf-8") as f:
@@ -240,17 +252,8 @@ def bench(n: int, work: Path, jobs: int, validate: bool, runs: int) -> dict:
     print(f"[{n}] queries and ask …", flush=True)
     queries = time_queries(store, facts_csv, zhuzhou, runs)
     ask = time_ask(store, questions(names), max(1, runs // 2), work / "cache")
-    wall = first["wall_s"]
-    return {
-        "n": n, "jobs": jobs or os.cpu_count(), "validate": validate, "build_exit": first["exit"],
-        "build_wall_s": wall, "reports_per_s": round(n / wall, 1), "observations": observations,
-        "observations_per_s": round(observations / wall), "cpu_use": first["cpu_use"], "cpu_s": first["cpu_s"],
-        "peak_rss_process_mb": first["peak_rss_process_mb"], "peak_rss_tree_mb": first["peak_rss_tree_mb"],
-        "triples": triples, "store_mb": round(size / 1e6, 1),
-        "store_bytes_per_observation": round(size / max(observations, 1)),
-        "misread_reports": wrong, "rebuild_unchanged_s": again["wall_s"], "rebuild_exit": again["exit"],
-        "add_one_s": added["wall_s"], "add_one_exit": added["exit"], "facts_export_s": round(facts_s, 2),
-        "queries": queries, "ask": ask,
+    return entry | {
+        "facts_export_s": round(facts_s, 2), "queries": queries, "ask": ask,
         "ask_median_ms": round(statistics.median(v["median_ms"] for v in ask.values()), 1),
         "ask_max_ms": max(v["median_ms"] for v in ask.values()),
     }
@@ -271,7 +274,7 @@ def markdown(results: dict) -> str:
         lines.append(f"| {label} | " + " | ".join(str(results["sizes"][n].get(key, "")) for n in sizes) + " |")
     lines += ["", "Canned queries, in-process median ms (pandas on the exported facts, ms; ratio)", "",
               "| query | " + " | ".join(f"N = {n}" for n in sizes) + " |", "|---|" + "---|" * len(sizes)]
-    for query_id in results["sizes"][sizes[0]]["queries"]:
+    for query_id in next((e["queries"] for e in results["sizes"].values() if e["queries"]), {}):
         cells = []
         for n in sizes:
             q = results["sizes"][n]["queries"].get(query_id, {})
@@ -287,6 +290,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--jobs", type=int, default=0, help="--jobs of the build (0: all cores)")
     parser.add_argument("--no-validate", action="store_true")
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--build-only", action="store_true", help="no facts export, canned queries or ask")
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
     parser.add_argument("--output", type=Path, default=ROOT / "benchmarks" / "results" / "scale.json")
     args = parser.parse_args(argv)
@@ -297,7 +301,7 @@ def main(argv: list[str] | None = None) -> None:
     base = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="yibao-scale-"))
     try:
         for n in args.n:
-            entry = bench(n, base / f"n{n}", args.jobs, not args.no_validate, args.runs)
+            entry = bench(n, base / f"n{n}", args.jobs, not args.no_validate, args.runs, not args.build_only)
             results["sizes"][str(n)] = entry
             print(json.dumps({k: v for k, v in entry.items() if k not in ("queries", "ask")}, indent=1), flush=True)
             args.output.parent.mkdir(parents=True, exist_ok=True)
