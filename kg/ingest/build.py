@@ -238,23 +238,37 @@ class _Known:
     source: str | None  # absolute path, when recorded
 
 
-def _known_reports(store: pyoxigraph.Store, records: dict) -> dict[str, _Known]:
+def _known_reports(store: pyoxigraph.Store, records: dict,
+                   batch: list[tuple[str, Path, str]] | None = None) -> dict[str, _Known]:
+    """The reports in the store; with ``batch`` ((stem, path, sha256) of the files about to be written)
+    only those ``choose_id`` needs: the same content, or an id the files could take (index look-ups, so
+    a batch costs the same whatever the size of the store)."""
     import pyoxigraph as ox
     from yibao.graph import namespaces as ns
 
-    query = f"""SELECT ?g ?sha ?file WHERE {{ GRAPH ?g {{ ?r a <{ns.YB}Report> .
-        OPTIONAL {{ ?r <{ns.YB}sha256> ?sha }} OPTIONAL {{ ?r <{ns.YB}sourceFile> ?file }} }}
-        FILTER(STRSTARTS(STR(?g), "{ns.report_graph("")}")) }}"""
+    prefix = ns.report_graph("")
+    sha_p, file_p = ox.NamedNode(f"{ns.YB}sha256"), ox.NamedNode(f"{ns.YB}sourceFile")
+    if batch is None:
+        graphs = [g for g in store.named_graphs() if isinstance(g, ox.NamedNode) and g.value.startswith(prefix)]
+    else:
+        found = {ox.NamedNode(ns.report_graph(c)) for stem, path, _ in batch for c in (stem, f"{stem}-{path_hash(path)}")}
+        for sha in {sha for _, _, sha in batch}:
+            found |= {q.graph_name for q in store.quads_for_pattern(None, sha_p, ox.Literal(sha), None)}
+        graphs = [g for g in found if isinstance(g, ox.NamedNode) and g.value.startswith(prefix)
+                  and store.contains_named_graph(g)]
+    report_class = ox.NamedNode(f"{ns.YB}Report")
+    rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
     known: dict[str, _Known] = {}
-    for row in store.query(query):
-        g = row["g"]
-        if not isinstance(g, ox.NamedNode):
+    for g in sorted(graphs, key=lambda g: g.value):
+        reports = [q.subject for q in store.quads_for_pattern(None, rdf_type, report_class, g)]
+        if not reports:
             continue
-        rid = ns.decode_id(g.value[len(ns.report_graph("")):])
+
+        sha, label = (next((q.object.value for r in reports for q in store.quads_for_pattern(r, p, None, g)), "")
+                      for p in (sha_p, file_p))
+        rid = ns.decode_id(g.value[len(prefix):])
         record = records.get(rid)
-        known[rid] = _Known(row["sha"].value if row["sha"] else "", row["file"].value if row["file"] else "",
-                            record.source if record and record.sha256 == (row["sha"].value if row["sha"] else "")
-                            else None)
+        known[rid] = _Known(sha, label, record.source if record and record.sha256 == sha else None)
     return known
 
 
@@ -410,7 +424,8 @@ def _write_batch(session: StoreSession, pending: list[_Pending], outcome: BuildO
     store = session.open()
     try:
         records = read_registry(session.path) if session.path else {}
-        known = _known_reports(store, records)
+        known = _known_reports(store, records, [(p.report.id, p.path, p.report.sha256)  # type: ignore[attr-defined]
+                                                for p in pending])
         fresh: list[tuple[str, _Pending]] = []
         for i, item in enumerate(pending):
             path, report = item.path, item.report
