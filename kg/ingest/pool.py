@@ -25,17 +25,25 @@ def available_cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _serve(conn: object) -> None:
-    """A worker's loop: a job in, its result out, until the pipe closes or a None arrives."""
+def _serve(conn: object, inherited: list, parent: int) -> None:
+    """A worker's loop: a job in, its result out, until the pipe closes or a None arrives.
+
+    ``inherited`` are the parent's ends of the pipes (this worker's and the others'): closed here, so
+    that the parent's death closes every pipe and no worker waits on one forever.
+    """
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops us
+    for end in inherited:
+        end.close()
     try:  # Linux: die with the parent (a killed build leaves no extraction running)
         import ctypes
 
         ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
+    if os.getppid() != parent:  # the parent died before the line above
+        os._exit(0)
     while True:
         try:
             job = conn.recv()  # type: ignore[attr-defined]
@@ -43,7 +51,10 @@ def _serve(conn: object) -> None:
             return
         if job is None:
             return
-        conn.send(extract_file(job))  # type: ignore[attr-defined]
+        try:
+            conn.send(extract_file(job))  # type: ignore[attr-defined]
+        except (OSError, ValueError):  # the parent is gone
+            return
 
 
 @dataclass
@@ -55,9 +66,10 @@ class _Worker:
     started: float = 0.0
 
 
-def _spawn(ctx: object) -> _Worker:
+def _spawn(ctx: object, others: list[_Worker]) -> _Worker:
     parent, child = ctx.Pipe()  # type: ignore[attr-defined]
-    process = ctx.Process(target=_serve, args=(child,), daemon=True)  # type: ignore[attr-defined]
+    inherited = [parent, *(w.conn for w in others)]
+    process = ctx.Process(target=_serve, args=(child, inherited, os.getpid()), daemon=True)  # type: ignore[attr-defined]
     process.start()
     child.close()
     return _Worker(process, parent)
@@ -104,7 +116,9 @@ def extract_in_order(jobs: Iterable[ExtractJob], workers: int, timeout: float | 
     ctx = multiprocessing.get_context("fork")
     window = window or workers * 4
     warm_up()
-    pool = [_spawn(ctx) for _ in range(max(1, workers))]
+    pool: list[_Worker] = []
+    for _ in range(max(1, workers)):
+        pool.append(_spawn(ctx, pool))
     pending = iter(enumerate(jobs))
     exhausted = False
     done: dict[int, ExtractResult] = {}
@@ -121,7 +135,7 @@ def extract_in_order(jobs: Iterable[ExtractJob], workers: int, timeout: float | 
                         worker.conn.send(item[1])  # type: ignore[attr-defined]
                     except (OSError, ValueError):  # it died idle: a new one takes the job
                         _stop(worker, kill=True)
-                        pool[i] = worker = _spawn(ctx)
+                        pool[i] = worker = _spawn(ctx, pool)
                         worker.conn.send(item[1])  # type: ignore[attr-defined]
                     worker.index, worker.job, worker.started = item[0], item[1], time.monotonic()
                     submitted += 1
@@ -141,7 +155,7 @@ def extract_in_order(jobs: Iterable[ExtractJob], workers: int, timeout: float | 
                         except (EOFError, OSError):
                             result = _died(worker)
                             _stop(worker, kill=True)
-                            pool[i] = _spawn(ctx)
+                            pool[i] = _spawn(ctx, pool)
                         else:
                             worker.job = None
                     elif timeout and time.monotonic() - worker.started >= timeout:
@@ -149,7 +163,7 @@ def extract_in_order(jobs: Iterable[ExtractJob], workers: int, timeout: float | 
                                                f"extraction took longer than {timeout:g} s (--file-timeout); "
                                                "skipped, the batch goes on")
                         _stop(worker, kill=True)
-                        pool[i] = _spawn(ctx)
+                        pool[i] = _spawn(ctx, pool)
                     else:
                         continue
                     assert worker.index is not None
