@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STORE  ?= .yibao/store
 
-.PHONY: setup run test lint bench clean
+.PHONY: setup run test lint bench bench-scale clean
 
 setup: $(VENV)/.installed
 
@@ -33,6 +33,11 @@ bench: setup
 	$(BIN)/python benchmarks/bench_build.py tests/fixtures/corpus/reports --output benchmarks/results/build-corpus.json
 	$(BIN)/python benchmarks/bench_queries.py
 	$(BIN)/python benchmarks/bench_remote.py
+
+# Synthetic report files: build, re-build, add one, queries next to pandas, ask (benchmarks/results/scale.md).
+N ?= 100 1000
+bench-scale: setup
+	$(BIN)/python benchmarks/bench_scale.py --n $(N)
 
 clean:
 	rm -rf $(VENV) .yibao

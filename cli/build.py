@@ -61,7 +61,10 @@ def _print_summary(graph: KnowledgeGraph, outcome: BuildOutcome, console: Consol
 
     try:
         store = open_store_read_only(graph.path)  # the build has released the lock: counting needs none
-        total_observations, total_triples = f"{count_observations(store):,}", f"{count_triples(store):,}"
+        recorded = recorded_totals(graph.path, store)
+        if recorded is None:  # counting reads the whole store: only when the records cannot say
+            recorded = count_observations(store), count_triples(store)
+        total_observations, total_triples = f"{recorded[0]:,}", f"{recorded[1]:,}"
         del store
     except (StoreError, OSError, RuntimeError):
         total_observations = total_triples = "?"
@@ -71,6 +74,8 @@ def _print_summary(graph: KnowledgeGraph, outcome: BuildOutcome, console: Consol
     table.add_column(style="bold")
     table.add_column()
     table.add_row("Reports loaded", f"{len(outcome.loaded)} of {outcome.files} file(s)")
+    if outcome.unchanged:
+        table.add_row("Unchanged", f"{outcome.unchanged} unchanged, skipped (--force extracts them again)")
     table.add_row("Observations", f"{observations:,} (store total {total_observations})")
     table.add_row("Triples", f"{total_triples} in the store ({outcome.ontology_triples:,} ontology)")
     table.add_row("Warnings", str(len(outcome.warnings)))
@@ -100,6 +105,24 @@ def _print_summary(graph: KnowledgeGraph, outcome: BuildOutcome, console: Consol
                 [f"{rid}: {why}" for rid, why in outcome.rejected], None, "red")
     for note in outcome.notes:
         console.print(note, style="yellow", markup=False, highlight=False)
+
+
+def recorded_totals(path: Path, store: object) -> tuple[int, int] | None:
+    """(observations, triples) of the store from its records, when they cover exactly its graphs."""
+    import pyoxigraph as ox
+    from yibao.graph import namespaces as ns
+    from yibao.graph.registry import read_registry, read_state
+    from yibao.graph.store import report_ids
+
+    records, state = read_registry(path), read_state(path)
+    graphs = {g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode)}  # type: ignore[attr-defined]
+    ids = report_ids(store)  # type: ignore[arg-type]
+    if not state.ontology_triples or set(records) != set(ids) or any(r.triples <= 0 for r in records.values()) \
+            or graphs != {ns.ONTOLOGY_GRAPH, *(ns.report_graph(i) for i in ids)} \
+            or next(iter(store.quads_for_pattern(None, None, None, ox.DefaultGraph())), None) is not None:  # type: ignore[attr-defined]
+        return None
+    return (sum(r.observations for r in records.values()),
+            sum(r.triples for r in records.values()) + state.ontology_triples)
 
 
 def _print_list(console: Console, title: str, items: list[str], limit: int | None, style: str) -> None:
@@ -137,6 +160,10 @@ def build(
     lenient: Annotated[bool, typer.Option(
         "--lenient", help="Replace a few undecodable bytes (U+FFFD, with a warning) instead of skipping the file.")
     ] = False,
+    jobs: Annotated[int, typer.Option(
+        "--jobs", "-j", help="Processes extracting reports (0: one per core).", min=0)] = 0,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Extract every file again, even those unchanged since they were loaded.")] = False,
 ) -> None:
     """Extract every report and (re)load it into the store, then validate and summarise."""
     from rich.console import Console
@@ -151,7 +178,7 @@ def build(
             call(graph.build, list(paths) if paths else [default_report_dir()], validate=shacl,
                  on_file=on_file, region=region, year=year, period=period, manifest=manifest,
                  max_file_mb=max_file_size or None, file_timeout=file_timeout or None, lenient=lenient,
-                 outcome=outcome)
+                 outcome=outcome, jobs=jobs, force=force)
     except BuildError as e:
         fail(str(e), 2)
     except StoreError as e:
@@ -165,7 +192,7 @@ def build(
         fail(f"{len(outcome.rejected)} report(s) not kept: "
              + ("the graph does not conform to the SHACL shapes" if not outcome.conforms
                 else "duplicate observations found"))
-    if not outcome.loaded and not outcome.same_content:
+    if not outcome.loaded and not outcome.same_content and not outcome.unchanged:
         fail("no report was loaded")
     if not outcome.ok and outcome.loaded:
         fail("the graph does not conform to the SHACL shapes" if not outcome.conforms

@@ -91,7 +91,7 @@ class KnowledgeGraph:
               year: int | None = None, period: str | None = None,
               manifest: str | Path | None = None, max_file_mb: float | None = 20.0,
               file_timeout: float | None = 60.0, lenient: bool = False,
-              outcome: BuildOutcome | None = None) -> BuildOutcome:
+              outcome: BuildOutcome | None = None, jobs: int = 1, force: bool = False) -> BuildOutcome:
         """Extract report files (or folders of .txt files) and replace their graphs; then validate.
 
         ``on_file(path, reason)`` is called after each file (``reason`` is why it was skipped, or None).
@@ -101,11 +101,14 @@ class KnowledgeGraph:
         the text says, with a warning where they disagree. A file over ``max_file_mb`` or whose
         extraction takes longer than ``file_timeout`` seconds is skipped (None: no limit); ``lenient``
         replaces a few undecodable bytes. The store is opened for writing only while reports are written.
+        ``jobs`` processes extract (0: one per core); a file unchanged since it was loaded is skipped
+        unless ``force``.
         Raises ``BuildError`` for a bad period or manifest and ``UnknownCode`` for an unknown region name.
         """
         from yibao import resources
         from yibao.graph.store import StoreError
         from yibao.ingest.build import BuildError, StoreSession, build
+        from yibao.ingest.pool import available_cores
 
         self._embedded("build")
         from yibao.ingest.metadata import Overrides, parse_period
@@ -126,7 +129,8 @@ class KnowledgeGraph:
         return build(session, [Path(p) for p in paths], shacl=validate, on_file=on_file,
                      overrides=overrides or None, manifest=Path(manifest) if manifest is not None else None,
                      max_file_bytes=int(max_file_mb * 1_000_000) if max_file_mb else None,
-                     file_timeout=file_timeout or None, lenient=lenient, outcome=outcome)
+                     file_timeout=file_timeout or None, lenient=lenient, outcome=outcome,
+                     jobs=jobs or available_cores(), force=force)
 
     def export(self, fmt: str = "turtle", output: str | Path | None = None) -> int:
         """Serialise the whole store (turtle, trig, nquads or jsonld) to ``output`` or stdout."""

@@ -59,6 +59,7 @@ def install_fakes(monkeypatch: pytest.MonkeyPatch | None, ontology_dir: Path) ->
     """Route yibao.ingest.pipeline to the fake and the package ontology to a stand-in."""
     module = types.ModuleType("yibao.ingest.pipeline")
     module.process_file = fake_process_file
+    module.EXTRACTOR_VERSION = f"fake-{os.environ.get(VARIANT_ENV, 'actual')}"  # a variant is another extractor
     if monkeypatch is None:  # subprocess driver
         sys.modules["yibao.ingest.pipeline"] = module
         yibao.ingest.pipeline = module
@@ -360,23 +361,34 @@ def _driver_main() -> None:
     """`python tests/test_cli.py ARGS…`: the CLI with the fake pipeline and $YIBAO_FAKE_ONTOLOGY_DIR.
 
     With $YIBAO_TEST_KILL_AFTER=N the process sends itself SIGKILL right after the N-th report has
-    been committed to the store.
+    been committed to the store (written one report per batch, so that a new report's bulk
+    ingestion is a commit of its own).
     """
     install_fakes(None, Path(os.environ[ONTOLOGY_ENV]))
     target = os.environ.get(KILL_AFTER_ENV)
     if target:
         import yibao.graph.store as store_module
+        import yibao.ingest.build as build_module
 
-        original, committed = store_module.replace_report, []
+        build_module.BATCH_REPORTS = 1
+        replace, add, committed = store_module.replace_report, store_module.add_new_graphs, []
 
-        def replace_then_die(store, report):  # noqa: ANN001, ANN202
-            written = original(store, report)
-            committed.append(report.id)
+        def count(what: str) -> None:
+            committed.append(what)
             if len(committed) == int(target):
                 os.kill(os.getpid(), signal.SIGKILL)
+
+        def replace_then_die(store, report):  # noqa: ANN001, ANN202
+            written = replace(store, report)
+            count(report.id)
             return written
 
+        def add_then_die(store, nquads):  # noqa: ANN001, ANN202
+            add(store, nquads)
+            count("new")
+
         store_module.replace_report = replace_then_die
+        store_module.add_new_graphs = add_then_die
     app(args=sys.argv[1:], prog_name="yibao")
 
 

@@ -31,6 +31,16 @@ class ReportRecord:
     region: str | None = None  # what was stated for it (--region, --year, --period, a manifest)
     year: int | None = None
     period: str | None = None
+    extractor: str = ""  # the extractor version that made it (an incremental build compares it)
+    triples: int = 0  # quads in its graph (0: not recorded)
+
+
+@dataclass
+class BuildState:
+    """What a build records about the store as a whole: the ontology graph's source hash and size."""
+
+    ontology_sha256: str = ""
+    ontology_triples: int = 0
 
 
 def registry_path(store_path: Path) -> Path:
@@ -49,11 +59,23 @@ def read_registry(store_path: Path) -> dict[str, ReportRecord]:
         return {}
 
 
-def write_registry(store_path: Path, records: dict[str, ReportRecord]) -> None:
-    """Replace the record file atomically. Raises OSError (e.g. no space left)."""
+def read_state(store_path: Path) -> BuildState:
+    """The build state of the store at ``store_path`` (empty when there is none or it is unreadable)."""
+    try:
+        data = json.loads(registry_path(store_path).read_text(encoding="utf-8")).get("state", {})
+        return BuildState(str(data.get("ontology_sha256", "")), int(data.get("ontology_triples", 0)))
+    except (OSError, ValueError, TypeError, AttributeError):
+        return BuildState()
+
+
+def write_registry(store_path: Path, records: dict[str, ReportRecord], state: BuildState | None = None) -> None:
+    """Replace the record file atomically (keeping the recorded build state unless ``state`` is given).
+    Raises OSError (e.g. no space left)."""
     path = registry_path(store_path)
     tmp = path.with_name(f".{REGISTRY_FILE}.{os.getpid()}.tmp")
-    payload = {"version": 1, "reports": {rid: asdict(rec) for rid, rec in sorted(records.items())}}
+    state = state if state is not None else read_state(store_path)
+    payload = {"version": 1, "state": asdict(state),
+               "reports": {rid: asdict(rec) for rid, rec in sorted(records.items())}}
     try:
         with open(tmp, "w", encoding="utf-8") as f:
             json.dump(payload, f, ensure_ascii=False, indent=1)

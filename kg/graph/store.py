@@ -6,7 +6,8 @@ Oxigraph evaluates a whole update request inside a single storage transaction
 (`Store::update_opt` → `storage.transaction(|t| evaluate_update(t, …))`; pyoxigraph documents
 `update` as "either the full operation succeeds, or nothing is written"), and RocksDB commits a
 transaction through its write-ahead log, so a process killed at any point leaves either the old
-graph or the new one, never a mix. Each report is its own transaction.
+graph or the new one, never a mix. Each replaced report is its own transaction; reports new to the
+store are added a batch at a time by `add_new_graphs` (a bulk ingestion).
 """
 
 from __future__ import annotations
@@ -142,6 +143,18 @@ def replace_graph(
 def replace_report(store: ox.Store, report: Report) -> int:
     """Replace the report's named graph by its current quads; returns the number written."""
     return replace_graph(store, ns.report_graph(report.id), report_quads(report))
+
+
+def add_new_graphs(store: ox.Store, nquads: bytes) -> None:
+    """Add report graphs that are not in the store yet, given as N-Quads, in one bulk ingestion.
+
+    Oxigraph's bulk loader writes sorted table files and ingests them together (no write-ahead log,
+    no per-quad transaction): about three times faster than ``Store.extend`` here. A batch stays
+    under its chunk of a million quads, so it is ingested at once; a build records each report in the
+    registry only after its batch is written, and a report without a record is re-extracted and
+    replaced atomically by the next build. Raises SyntaxError/ValueError for a bad term, OSError.
+    """
+    store.bulk_load(nquads, format=ox.RdfFormat.N_QUADS)
 
 
 def remove_report(store: ox.Store, report_id: str) -> None:

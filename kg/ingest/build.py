@@ -43,6 +43,8 @@ class BuildOutcome:
     figures_mapped: int = 0  # numbers of the loaded reports that became observations
     figures_unmapped: int = 0  # … that were recorded as unmapped figures
     non_facts: int = 0  # … that are dates, clause numbers, document numbers and the like
+    unchanged: int = 0  # files skipped: same content, extractor and stated values as their loaded report
+    ontology_reloaded: bool = False
 
     @property
     def coverage(self) -> float | None:
@@ -52,7 +54,7 @@ class BuildOutcome:
 
     @property
     def ok(self) -> bool:
-        return bool(self.loaded) and self.conforms and not self.duplicates and not self.disk_full
+        return bool(self.loaded or self.unchanged) and self.conforms and not self.duplicates and not self.disk_full
 
     @property
     def observations(self) -> int:
@@ -236,23 +238,37 @@ class _Known:
     source: str | None  # absolute path, when recorded
 
 
-def _known_reports(store: pyoxigraph.Store, records: dict) -> dict[str, _Known]:
+def _known_reports(store: pyoxigraph.Store, records: dict,
+                   batch: list[tuple[str, Path, str]] | None = None) -> dict[str, _Known]:
+    """The reports in the store; with ``batch`` ((stem, path, sha256) of the files about to be written)
+    only those ``choose_id`` needs: the same content, or an id the files could take (index look-ups, so
+    a batch costs the same whatever the size of the store)."""
     import pyoxigraph as ox
     from yibao.graph import namespaces as ns
 
-    query = f"""SELECT ?g ?sha ?file WHERE {{ GRAPH ?g {{ ?r a <{ns.YB}Report> .
-        OPTIONAL {{ ?r <{ns.YB}sha256> ?sha }} OPTIONAL {{ ?r <{ns.YB}sourceFile> ?file }} }}
-        FILTER(STRSTARTS(STR(?g), "{ns.report_graph("")}")) }}"""
+    prefix = ns.report_graph("")
+    sha_p, file_p = ox.NamedNode(f"{ns.YB}sha256"), ox.NamedNode(f"{ns.YB}sourceFile")
+    if batch is None:
+        graphs = [g for g in store.named_graphs() if isinstance(g, ox.NamedNode) and g.value.startswith(prefix)]
+    else:
+        found = {ox.NamedNode(ns.report_graph(c)) for stem, path, _ in batch for c in (stem, f"{stem}-{path_hash(path)}")}
+        for sha in {sha for _, _, sha in batch}:
+            found |= {q.graph_name for q in store.quads_for_pattern(None, sha_p, ox.Literal(sha), None)}
+        graphs = [g for g in found if isinstance(g, ox.NamedNode) and g.value.startswith(prefix)
+                  and store.contains_named_graph(g)]
+    report_class = ox.NamedNode(f"{ns.YB}Report")
+    rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
     known: dict[str, _Known] = {}
-    for row in store.query(query):
-        g = row["g"]
-        if not isinstance(g, ox.NamedNode):
+    for g in sorted(graphs, key=lambda g: g.value):
+        reports = [q.subject for q in store.quads_for_pattern(None, rdf_type, report_class, g)]
+        if not reports:
             continue
-        rid = ns.decode_id(g.value[len(ns.report_graph("")):])
+
+        sha, label = (next((q.object.value for r in reports for q in store.quads_for_pattern(r, p, None, g)), "")
+                      for p in (sha_p, file_p))
+        rid = ns.decode_id(g.value[len(prefix):])
         record = records.get(rid)
-        known[rid] = _Known(row["sha"].value if row["sha"] else "", row["file"].value if row["file"] else "",
-                            record.source if record and record.sha256 == (row["sha"].value if row["sha"] else "")
-                            else None)
+        known[rid] = _Known(sha, label, record.source if record and record.sha256 == sha else None)
     return known
 
 
@@ -297,61 +313,122 @@ def _rename(report: object, new_id: str) -> None:
                        for w in report.warnings]  # type: ignore[attr-defined]
 
 
-BATCH_CHARACTERS = 50_000_000  # reports held before a write: bounds memory, and the lock is taken per batch
+BATCH_CHARACTERS = 50_000_000  # report text held before a write: bounds memory, and the lock is taken per batch
+BATCH_REPORTS = 100  # reports per write (and per registry update); their quads stay under one bulk chunk
+BATCH_QUADS = 500_000
+
+
+@dataclass
+class _Pending:
+    path: Path
+    report: object
+    stated: object
+    nquads: bytes | None
+    triples: int
+
+
+def _plan(session: StoreSession, files: list[Path], overrides: dict[Path, Overrides], force: bool,
+          outcome: BuildOutcome, on_file: Callable[[Path, str | None], None] | None) -> tuple[list[Path], str]:
+    """The files that need extracting (the others are counted unchanged) and the extractor version."""
+    from yibao.graph.registry import read_registry
+    from yibao.graph.store import report_ids
+    from yibao.ingest.incremental import by_source, extractor_version, file_sha256, is_unchanged
+
+    version = extractor_version()
+    if force or session.path is None:
+        return files, version
+    records = by_source(read_registry(session.path))
+    if not records:
+        return files, version
+    db = session.open()
+    try:
+        in_store = set(report_ids(db))
+    finally:
+        del db
+        session.close()
+    todo = []
+    for path in files:
+        record = records.get(str(path.resolve()))
+        if record is not None and is_unchanged(record, file_sha256(path), version, overrides.get(path), in_store):
+            outcome.unchanged += 1
+            if on_file is not None:
+                on_file(path, None)
+        else:
+            todo.append(path)
+    return todo, version
 
 
 def load_files(store: pyoxigraph.Store | StoreSession, files: list[Path], outcome: BuildOutcome,
                on_file: Callable[[Path, str | None], None] | None = None,
                overrides: dict[Path, Overrides] | None = None, *, max_file_bytes: int | None = None,
-               file_timeout: float | None = None, lenient: bool = False) -> None:
+               file_timeout: float | None = None, lenient: bool = False, jobs: int = 1,
+               force: bool = True) -> None:
     """Extract each file and replace its report graph; a failing file is recorded and skipped.
 
     ``on_file(path, reason)`` is called after each file is extracted (``reason`` is None when it was);
     ``overrides`` gives the region, year and period stated for a file. A file over ``max_file_bytes`` or
     whose extraction takes longer than ``file_timeout`` seconds (it runs in a child process killed then)
-    is skipped with a message. Reports are written in batches, the store opened only for the writes.
+    is skipped with a message. ``jobs`` worker processes extract; this process writes, in input order,
+    in batches, the store opened only for the writes. Unless ``force``, a file whose recorded report has
+    the same sha256, extractor version and stated values is not extracted (``outcome.unchanged``).
     """
-    from yibao.ingest.worker import ExtractJob, run_with_budget, size_reason, warm_up
+    from yibao.ingest.pool import extract_in_order
+    from yibao.ingest.worker import ExtractJob, ExtractResult, size_reason, with_quads
 
     session = store if isinstance(store, StoreSession) else StoreSession(store)
-    if file_timeout and files:
-        warm_up()
-    pending: list[tuple[Path, object, object]] = []
-    held = 0
+    overrides = overrides or {}
+    files, version = _plan(session, files, overrides, force, outcome, on_file)
+    too_big = {path: size_reason(path, max_file_bytes) for path in files}
+    jobs_in = (ExtractJob(path, overrides.get(path), lenient) for path in files if too_big[path] is None)
+    results = extract_in_order(jobs_in, jobs, file_timeout)
+    pending: list[_Pending] = []
+    held = quads = 0
     for path in files:
-        reason = size_reason(path, max_file_bytes)
+        reason = too_big[path]
         if reason is None:
-            result = run_with_budget(ExtractJob(path, (overrides or {}).get(path), lenient), file_timeout)
+            result = next(results)
+            if result.report is not None and result.nquads is None:
+                result = with_quads(result)  # extracted in this process
             reason = result.reason
+        else:
+            result = ExtractResult(path, None, reason)
         if reason is not None:
             outcome.skipped.append((path.name, reason))
         else:
-            pending.append((path, result.report, (overrides or {}).get(path)))
+            pending.append(_Pending(path, result.report, overrides.get(path), result.nquads, result.triples))
             held += len(getattr(result.report, "text", "") or "")
+            quads += result.triples
         if on_file is not None:
             on_file(path, reason)
-        if held >= BATCH_CHARACTERS:
-            _write_batch(session, pending, outcome)
-            pending, held = [], 0
+        if held >= BATCH_CHARACTERS or len(pending) >= BATCH_REPORTS or quads >= BATCH_QUADS:
+            _write_batch(session, pending, outcome, version)
+            pending, held, quads = [], 0, 0
     if pending:
-        _write_batch(session, pending, outcome)
+        _write_batch(session, pending, outcome, version)
 
 
-def _write_batch(session: StoreSession, pending: list[tuple[Path, object, object]], outcome: BuildOutcome) -> None:
-    """Open the store, give each report its id, replace its graph, record it; close the store."""
-    from datetime import datetime, timezone
+def _write_batch(session: StoreSession, pending: list[_Pending], outcome: BuildOutcome, version: str = "") -> None:
+    """Open the store, give each report its id, add or replace its graph, record it; close the store.
 
-    from yibao.graph.registry import ReportRecord, read_registry, write_registry
+    Reports new to the store are added together (one bulk ingestion); a report already there is
+    replaced in its own transaction. The registry is rewritten once, after the batch.
+    """
+    import pyoxigraph as ox
+    from yibao.graph import namespaces as ns
+    from yibao.graph.registry import read_registry
     from yibao.graph.store import is_no_space, replace_report, store_error
 
     if outcome.disk_full:
-        outcome.skipped += [(p.name, "not written: no space left on the device") for p, _, _ in pending]
+        outcome.skipped += [(p.path.name, "not written: no space left on the device") for p in pending]
         return
     store = session.open()
     try:
         records = read_registry(session.path) if session.path else {}
-        known = _known_reports(store, records)
-        for i, (path, report, stated) in enumerate(pending):
+        known = _known_reports(store, records, [(p.report.id, p.path, p.report.sha256)  # type: ignore[attr-defined]
+                                                for p in pending])
+        fresh: list[tuple[str, _Pending]] = []
+        for i, item in enumerate(pending):
+            path, report = item.path, item.report
             rid, note = choose_id(report.id, path, report.sha256, known)  # type: ignore[attr-defined]
             if rid is None:
                 outcome.same_content.append(f"{path}: {note}")
@@ -359,48 +436,102 @@ def _write_batch(session: StoreSession, pending: list[tuple[Path, object, object
             if note:
                 outcome.conflicts.append(note)
                 _rename(report, rid)
+                item.nquads = None  # its IRIs changed with its id
+            if rid not in known and not store.contains_named_graph(ox.NamedNode(ns.report_graph(rid))) and item.nquads is not None:
+                fresh.append((rid, item))
+                known[rid] = _Known(report.sha256, path.name, str(path.resolve()))  # type: ignore[attr-defined]
+                continue
             try:
                 triples = replace_report(store, report)  # type: ignore[arg-type]
             except (OSError, RuntimeError) as e:
                 if not is_no_space(e):
                     raise store_error(session.path or Path("(store)"), e, "write") from e
-                _disk_full(pending[i:], outcome)
+                _disk_full([p for _, p in fresh] + pending[i:], outcome)
                 return
             except ValueError as e:  # a term that cannot be stored: this file only
                 outcome.skipped.append((path.name, failure_reason(e, path)))
                 continue
             known[rid] = _Known(report.sha256, path.name, str(path.resolve()))  # type: ignore[attr-defined]
-            outcome.loaded.append((rid, len(report.observations), triples))  # type: ignore[attr-defined]
-            outcome.figures_mapped += len({(o.start, o.end) for o in report.observations})  # type: ignore[attr-defined]
-            outcome.figures_unmapped += len(report.unmapped)  # type: ignore[attr-defined]
-            outcome.non_facts += report.non_facts  # type: ignore[attr-defined]
-            outcome.warnings += [_with_id(rid, w) for w in report.warnings]  # type: ignore[attr-defined]
-            if session.path is not None:
-                records[rid] = ReportRecord(
-                    id=rid, label=path.name, source=str(path.resolve()), sha256=report.sha256,  # type: ignore[attr-defined]
-                    loaded_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                    observations=len(report.observations),  # type: ignore[attr-defined]
-                    warnings=[_with_id(rid, w) for w in report.warnings],  # type: ignore[attr-defined]
-                    region=getattr(stated, "region", None), year=getattr(stated, "year", None),
-                    period=getattr(stated, "period", None))
-                try:
-                    write_registry(session.path, records)
-                except OSError as e:
-                    if is_no_space(e):
-                        _disk_full(pending[i + 1:], outcome)
-                        return
-                    outcome.notes.append(f"could not record where {rid} came from: {e}")
+            _loaded(outcome, records, session, rid, item, triples, version)
+        if fresh and not _add_fresh(session, store, fresh, outcome, records, version):
+            return
+        if session.path is not None:
+            _save_records(session.path, records, outcome)
     finally:
         del store
         session.close()
 
 
-def _disk_full(rest: list[tuple[Path, object, object]], outcome: BuildOutcome) -> None:
+def _add_fresh(session: StoreSession, store: pyoxigraph.Store, fresh: list[tuple[str, _Pending]],
+               outcome: BuildOutcome, records: dict, version: str) -> bool:
+    """Bulk-add the batch's new graphs (one by one if one of them holds a bad term); False if the disk is full."""
+    from yibao.graph.store import add_new_graphs, is_no_space, replace_report, store_error
+
+    try:
+        add_new_graphs(store, b"".join(item.nquads or b"" for _, item in fresh))
+    except (OSError, RuntimeError) as e:
+        if not is_no_space(e):
+            raise store_error(session.path or Path("(store)"), e, "write") from e
+        _disk_full([item for _, item in fresh], outcome)
+        return False
+    except (SyntaxError, ValueError):
+        for rid, item in fresh:
+            try:
+                triples = replace_report(store, item.report)  # type: ignore[arg-type]
+            except ValueError as e:
+                outcome.skipped.append((item.path.name, failure_reason(e, item.path)))
+                continue
+            _loaded(outcome, records, session, rid, item, triples, version)
+        return True
+    for rid, item in fresh:
+        _loaded(outcome, records, session, rid, item, item.triples, version)
+    return True
+
+
+def _loaded(outcome: BuildOutcome, records: dict, session: StoreSession, rid: str, item: _Pending,
+            triples: int, version: str) -> None:
+    """Count a written report in the outcome and record it (the registry is written after the batch)."""
+    from datetime import datetime, timezone
+
+    from yibao.graph.registry import ReportRecord
+
+    report, path, stated = item.report, item.path, item.stated
+    outcome.loaded.append((rid, len(report.observations), triples))  # type: ignore[attr-defined]
+    outcome.figures_mapped += len({(o.start, o.end) for o in report.observations})  # type: ignore[attr-defined]
+    outcome.figures_unmapped += len(report.unmapped)  # type: ignore[attr-defined]
+    outcome.non_facts += report.non_facts  # type: ignore[attr-defined]
+    outcome.warnings += [_with_id(rid, w) for w in report.warnings]  # type: ignore[attr-defined]
+    if session.path is not None:
+        records[rid] = ReportRecord(
+            id=rid, label=path.name, source=str(path.resolve()), sha256=report.sha256,  # type: ignore[attr-defined]
+            loaded_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            observations=len(report.observations),  # type: ignore[attr-defined]
+            warnings=[_with_id(rid, w) for w in report.warnings],  # type: ignore[attr-defined]
+            region=getattr(stated, "region", None), year=getattr(stated, "year", None),
+            period=getattr(stated, "period", None), extractor=version, triples=triples)
+
+
+def _save_records(store_path: Path, records: dict, outcome: BuildOutcome) -> None:
+    from yibao.graph.registry import write_registry
+    from yibao.graph.store import is_no_space
+
+    try:
+        write_registry(store_path, records)
+    except OSError as e:
+        if is_no_space(e):
+            outcome.notes.append("no space left to record where the last reports came from; the next build "
+                                 "extracts them again")
+        else:
+            outcome.notes.append(f"could not record where the reports came from: {e}")
+
+
+def _disk_full(rest: list[_Pending], outcome: BuildOutcome) -> None:
     from yibao.graph.rdf import report_quads
 
     outcome.disk_full = True
     need = 0
-    for path, report, _ in rest:
+    for item in rest:
+        path, report = item.path, item.report
         try:
             need += sum(len(str(q)) for q in report_quads(report))  # type: ignore[arg-type]
         except Exception:  # noqa: BLE001 — an estimate only
@@ -457,11 +588,35 @@ def remove_reports(store: pyoxigraph.Store, report_ids: list[str], store_path: P
                 write_registry(store_path, records)
 
 
+def ensure_ontology(db: pyoxigraph.Store, store_path: Path | None, force: bool, outcome: BuildOutcome) -> int:
+    """Load ontology/*.ttl into its graph unless the store records the same files' hash; the triple count."""
+    from yibao.graph import namespaces as ns
+    from yibao.graph.registry import BuildState, read_registry, read_state, write_registry
+    from yibao.graph.store import load_ontology
+    from yibao.ingest.incremental import ontology_digest
+
+    digest = ontology_digest()
+    if store_path is not None and not force:
+        state = read_state(store_path)
+        if state.ontology_sha256 == digest and state.ontology_triples:
+            import pyoxigraph as ox
+
+            graph = ox.NamedNode(ns.ONTOLOGY_GRAPH)
+            if next(iter(db.quads_for_pattern(None, None, None, graph)), None) is not None:
+                return state.ontology_triples
+    triples = load_ontology(db)
+    outcome.ontology_reloaded = True
+    if store_path is not None:
+        with contextlib.suppress(OSError):
+            write_registry(store_path, read_registry(store_path), BuildState(digest, triples))
+    return triples
+
+
 def build(store: pyoxigraph.Store | StoreSession, paths: list[Path], *, shacl: bool = True,
           on_file: Callable[[Path, str | None], None] | None = None, overrides: Overrides | None = None,
           manifest: Path | list[ManifestRow] | None = None, max_file_bytes: int | None = None,
           file_timeout: float | None = None, lenient: bool = False,
-          outcome: BuildOutcome | None = None) -> BuildOutcome:
+          outcome: BuildOutcome | None = None, jobs: int = 1, force: bool = False) -> BuildOutcome:
     """Load the ontology, extract and load every report file under ``paths``, then validate.
 
     ``store`` is an open store or a ``StoreSession`` (which opens the store only while writing).
@@ -469,11 +624,12 @@ def build(store: pyoxigraph.Store | StoreSession, paths: list[Path], *, shacl: b
     file or its rows: file,region,year,period) states them per file, over ``overrides``. What is
     stated replaces what the text says (a warning says when they disagree). ``max_file_bytes`` and
     ``file_timeout`` bound each file's cost; ``lenient`` decodes files with a few invalid bytes. Pass
-    ``outcome`` to see what was done so far if the build is interrupted. Raises ``BuildError``
+    ``outcome`` to see what was done so far if the build is interrupted. ``jobs`` processes extract
+    (the output is the same whatever their number). A file unchanged since its report was loaded (same
+    sha256, extractor version and stated values) is skipped unless ``force``; the ontology graph is
+    reloaded only when ontology/*.ttl changed (or ``force``). Raises ``BuildError``
     for a bad manifest and ``UnknownCode`` for a region name that names no single region.
     """
-    from yibao.graph.store import load_ontology
-
     session = store if isinstance(store, StoreSession) else StoreSession(store)
     problems: list[str] = []
     files = expand_paths(paths, problems)
@@ -483,7 +639,7 @@ def build(store: pyoxigraph.Store | StoreSession, paths: list[Path], *, shacl: b
     outcome.notes += problems
     db = session.open()
     try:
-        outcome.ontology_triples = load_ontology(db)
+        outcome.ontology_triples = ensure_ontology(db, session.path, force, outcome)
         if not outcome.ontology_triples:
             outcome.notes.append("no ontology loaded (ontology/*.ttl not found): region names are unavailable")
         stated = resolve_overrides(db, overrides, rows, files) if overrides or rows else {}
@@ -495,7 +651,7 @@ def build(store: pyoxigraph.Store | StoreSession, paths: list[Path], *, shacl: b
         if unused:
             outcome.notes.append(f"manifest rows naming no file of this build: {', '.join(unused)}")
     load_files(session, files, outcome, on_file, stated, max_file_bytes=max_file_bytes,
-               file_timeout=file_timeout, lenient=lenient)
+               file_timeout=file_timeout, lenient=lenient, jobs=jobs, force=force)
     if shacl and outcome.loaded:
         db = session.open()
         try:

@@ -19,6 +19,10 @@ from yibao.ingest.resolve import Resolver
 from yibao.ingest.segment import segment
 from yibao.model import DecodedText, Finding, Observation, Policy, Report
 
+# Part of the extractor version an incremental build compares (with the ingest sources and the
+# vocabulary): bump it when extraction changes in a way those do not show.
+EXTRACTOR_VERSION = "1"
+
 
 def process_file(path: Path, lexicon: Lexicon | None = None, overrides: Overrides | None = None,
                  lenient: bool = False) -> Report:

@@ -2,7 +2,7 @@
 
 ``extract_file(job)`` is a plain function of picklable values, so it runs the same in this process, in a
 forked child (``run_with_budget``: the child is killed when the budget is spent, its memory freed with it)
-or, later, in a process pool (``--jobs``). It never raises for a bad file: the result says why it was
+or in a worker of the process pool (``yibao.ingest.pool``, ``--jobs``). It never raises for a bad file: the result says why it was
 skipped.
 """
 
@@ -33,6 +33,8 @@ class ExtractResult:
     path: Path
     report: Report | None = None
     reason: str | None = None  # why the file was skipped (None when it was extracted)
+    nquads: bytes | None = None  # the report's quads as N-Quads (None if they cannot be formed here)
+    triples: int = 0
 
 
 def size_reason(path: Path, max_bytes: int | None) -> str | None:
@@ -60,7 +62,7 @@ def extract_file(job: ExtractJob) -> ExtractResult:
             kwargs["overrides"] = job.overrides
         if job.lenient:
             kwargs["lenient"] = True
-        return ExtractResult(job.path, pipeline.process_file(job.path, **kwargs))
+        return with_quads(ExtractResult(job.path, pipeline.process_file(job.path, **kwargs)))
     except (MemoryError, RecursionError) as e:
         return ExtractResult(job.path, None, f"{type(e).__name__}: the file is too large or too deeply "
                                              "structured to extract")
@@ -71,6 +73,21 @@ def extract_file(job: ExtractJob) -> ExtractResult:
         if reason == UNDECODABLE:
             reason += " (--lenient replaces a few invalid bytes)"
         return ExtractResult(job.path, None, reason)
+
+
+def with_quads(result: ExtractResult) -> ExtractResult:
+    """The result with its report's quads serialised, so the writer need not form them; unchanged if
+    they cannot be formed (the writer will say why)."""
+    import pyoxigraph as ox
+    from yibao.graph.rdf import report_quads
+
+    try:
+        quads = report_quads(result.report)  # type: ignore[arg-type]
+        result.nquads = ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
+        result.triples = len(quads)
+    except (ValueError, TypeError, AttributeError):
+        pass
+    return result
 
 
 def _child(job: ExtractJob, conn: object) -> None:

@@ -582,11 +582,19 @@ def _tier_codes(vocab) -> dict[str, str]:
     return codes
 
 
+_GENERIC: dict[int, tuple[object, set[str]]] = {}  # id(vocab) → (vocab, labels): computed once per vocabulary
+
+
 def _generic_labels(vocab) -> set[str]:
     """Head words such as 收入, 支出, 人数, 执行率: labels that end a longer label of another indicator."""
+    cached = _GENERIC.get(id(vocab))
+    if cached is not None and cached[0] is vocab:
+        return cached[1]
     labels = [(label, c.id) for c in vocab.indicators.values() for label in c.labels_zh]
-    return {short for short, sid in labels
-            if any(long != short and long.endswith(short) and lid != sid for long, lid in labels)}
+    found = {short for short, sid in labels
+             if any(long != short and long.endswith(short) and lid != sid for long, lid in labels)}
+    _GENERIC[id(vocab)] = (vocab, found)
+    return found
 
 
 class _Parens:

@@ -1,0 +1,85 @@
+"""Incremental builds: which files need no extraction, and whether the ontology graph is current.
+
+A file is unchanged when the registry records a report from the same path with the same sha256,
+extracted by the same extractor version with the same stated region, year and period, and its graph
+is in the store. The extractor version hashes ``pipeline.EXTRACTOR_VERSION``, the extraction
+sources of ``yibao.ingest``, ``yibao.model`` and ``yibao.graph.rdf`` (what shapes a report's quads) and the
+vocabulary (``ontology/*.ttl``), so any change to them re-extracts every file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from pathlib import Path
+
+from yibao.graph.registry import ReportRecord
+
+# Modules of yibao.ingest that schedule and store extraction without changing what it yields.
+ORCHESTRATION = frozenset({"build.py", "doctor.py", "incremental.py", "pool.py", "worker.py"})
+
+
+def file_sha256(path: Path) -> str | None:
+    """The file's sha256 (None if it cannot be read: extraction will say why)."""
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
+def _digest_files(paths: Iterable[Path], digest: hashlib._Hash, root: Path | None = None) -> None:
+    for path in paths:
+        name = str(path.relative_to(root)) if root else path.name
+        digest.update(name.encode("utf-8") + b"\0")
+        try:
+            digest.update(path.read_bytes())
+        except OSError:
+            digest.update(b"unreadable")
+        digest.update(b"\0")
+
+
+def ontology_digest(directory: Path | None = None) -> str:
+    """sha256 of ontology/*.ttl (all of them, shapes included), by name and content."""
+    if directory is None:
+        from yibao import resources
+
+        directory = resources.ontology_dir()
+    digest = hashlib.sha256()
+    _digest_files(sorted(Path(directory).glob("*.ttl")), digest)
+    return digest.hexdigest()
+
+
+def extractor_version() -> str:
+    """A short hash that changes whenever extraction or the vocabulary it reads may have changed."""
+    import yibao
+    import yibao.graph.rdf as rdf
+    import yibao.ingest
+    import yibao.model as model
+    from yibao.ingest import pipeline
+
+    digest = hashlib.sha256(str(getattr(pipeline, "EXTRACTOR_VERSION", "")).encode("utf-8") + b"\0")
+    ingest = Path(yibao.ingest.__file__).parent
+    _digest_files(sorted(p for p in ingest.rglob("*.py") if p.name not in ORCHESTRATION), digest, ingest)
+    package = Path(yibao.__file__).parent
+    _digest_files([Path(model.__file__), Path(rdf.__file__)], digest, package)
+    digest.update(ontology_digest().encode("ascii"))
+    return digest.hexdigest()[:16]
+
+
+def by_source(records: dict[str, ReportRecord]) -> dict[str, ReportRecord]:
+    """Records by the absolute path of their file."""
+    return {r.source: r for r in sorted(records.values(), key=lambda r: r.id) if r.source}
+
+
+def is_unchanged(record: ReportRecord | None, sha256: str | None, version: str, stated: object,
+                 in_store: set[str]) -> bool:
+    """Whether a file whose recorded report is ``record`` needs no extraction."""
+    if record is None or sha256 is None or record.id not in in_store:
+        return False
+    wanted = (getattr(stated, "region", None), getattr(stated, "year", None), getattr(stated, "period", None))
+    return (record.sha256 == sha256 and record.extractor == version
+            and (record.region, record.year, record.period) == wanted)
