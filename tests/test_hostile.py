@@ -437,9 +437,11 @@ def test_a_closed_pipe_ends_quietly_and_a_full_device_is_one_line(built):
 
 
 def test_ctrl_c_during_a_build_says_what_was_loaded(tmp_path):
-    for path in SAMPLES.glob("*.txt"):
-        shutil.copy(path, tmp_path / path.name)
-    proc = start("build", tmp_path, "--store", tmp_path / "store")
+    for copy in range(8):  # enough different files that the build is still running when interrupted
+        for path in SAMPLES.glob("*.txt"):
+            text = path.read_text(encoding="utf-8") + f"\n附：副本{copy}\n"
+            (tmp_path / f"{path.stem}-{copy}.txt").write_text(text, encoding="utf-8")
+    proc = start("build", tmp_path, "--store", tmp_path / "store", "--jobs", "1")
     time.sleep(2.5)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
