@@ -8,7 +8,16 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from yibao.cli.app import STORE_HELP, app, check_choice, fail, open_read_only, shorten, write_csv_dicts
+from yibao.cli.app import (
+    STORE_HELP,
+    app,
+    check_choice,
+    fail,
+    open_read_only,
+    print_table,
+    shorten,
+    write_csv_dicts,
+)
 
 REPORT_COLUMNS = ("report", "file", "source", "sha256", "loaded_at", "observations", "warnings")
 
@@ -51,17 +60,8 @@ def reports(
     elif not rows:
         typer.secho("no reports in the store", fg="yellow", err=True)
     else:
-        from rich import box
-        from rich.console import Console
-        from rich.table import Table
-
-        table = Table(header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
-        for column in REPORT_COLUMNS:
-            table.add_column(column, overflow="fold", max_width={"source": 50}.get(column))
-        for row in rows:
-            table.add_row(*(str(row[c])[:12] if c == "sha256" else str(row[c]) for c in REPORT_COLUMNS))
-        Console(width=max(Console().width, 160)).print(table)
-        typer.secho(f"{len(rows)} report(s)", err=True)
+        print_table(([str(row[c])[:12] if c == "sha256" else str(row[c]) for c in REPORT_COLUMNS] for row in rows),
+                    REPORT_COLUMNS, f"{len(rows)} report(s)", max_widths={"source": 50})
 
 
 @app.command()

@@ -196,6 +196,24 @@ def write_csv_dicts(rows: Any, columns: Any, flat: Callable[[Any], Any] | None =
         writer.writerow([flat(row.get(c)) if flat else row.get(c, "") for c in columns])
 
 
+def print_table(rows: Any, columns: Any, count: str, *, max_widths: dict[str, int] | None = None,
+                wrap: bool = True, width: int = 160) -> None:
+    """Rows (sequences of cell texts) as a Rich table on stdout, then ``count`` on stderr; long cells
+    fold (``wrap``) or end in an ellipsis."""
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
+    for column in columns:
+        table.add_column(column, overflow="fold" if wrap else "ellipsis", no_wrap=not wrap,
+                         max_width=(max_widths or {}).get(column))
+    for row in rows:
+        table.add_row(*row)
+    Console(width=max(Console().width, width)).print(table)
+    typer.secho(count, err=True)
+
+
 def fail(message: str, code: int = 1) -> NoReturn:
     red_line(message)
     raise typer.Exit(code)

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from yibao.cli.app import STORE_HELP, app, call, check_choice, fail, open_graph
+from yibao.cli.app import STORE_HELP, app, call, check_choice, fail, open_graph, print_table
 from yibao.cli.remote import EndpointOption
 
 FACT_FORMATS = ("table", "csv", "json")
@@ -20,20 +20,11 @@ UNMAPPED_TABLE = ("report", "surface", "reason", "labels", "quote")
 
 
 def _print_unmapped(rows: list[dict]) -> None:
-    from rich import box
-    from rich.console import Console
-    from rich.table import Table
-
     if not rows:
         typer.secho("no unmapped figures", fg="yellow", err=True)
         return
-    table = Table(header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
-    for column in UNMAPPED_TABLE:
-        table.add_column(column, no_wrap=True, overflow="ellipsis", max_width={"quote": 50, "report": 22}.get(column))
-    for row in rows:
-        table.add_row(*(" ".join(str(row[c]).split()) for c in UNMAPPED_TABLE))
-    Console(width=max(Console().width, 160)).print(table)
-    typer.secho(f"{len(rows)} unmapped figure(s)", err=True)
+    print_table(([" ".join(str(row[c]).split()) for c in UNMAPPED_TABLE] for row in rows), UNMAPPED_TABLE,
+                f"{len(rows)} unmapped figure(s)", max_widths={"quote": 50, "report": 22}, wrap=False)
 
 
 def _print_table(rows: list[dict]) -> None:

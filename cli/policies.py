@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from yibao.cli.app import STORE_HELP, app, call, check_choice, open_graph
+from yibao.cli.app import STORE_HELP, app, call, check_choice, open_graph, print_table
 from yibao.cli.remote import EndpointOption
 
 POLICY_FORMATS = ("table", "csv", "json")
@@ -40,17 +40,9 @@ def policies(
 
 
 def _print(rows: list[dict]) -> None:
-    from rich import box
-    from rich.console import Console
-    from rich.table import Table
-
     if not rows:
         typer.secho("no policies match", fg="yellow", err=True)
         return
-    table = Table(header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
-    for column in _TABLE:
-        table.add_column(column, overflow="fold", max_width={"quote": 40, "parameters": 48, "report": 18}.get(column))
-    for row in rows:
-        table.add_row(*(" ".join(str(row[c]).split()) for c in _TABLE))
-    Console(width=max(Console().width, 180)).print(table)
-    typer.secho(f"{len(rows)} polic{'y' if len(rows) == 1 else 'ies'}", err=True)
+    print_table(([" ".join(str(row[c]).split()) for c in _TABLE] for row in rows), _TABLE,
+                f"{len(rows)} polic{'y' if len(rows) == 1 else 'ies'}",
+                max_widths={"quote": 40, "parameters": 48, "report": 18}, width=180)

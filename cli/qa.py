@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from yibao.cli.app import STORE_HELP, app, check_choice, fail, open_graph, red_line
+from yibao.cli.app import STORE_HELP, app, check_choice, fail, open_graph, print_table, red_line
 from yibao.cli.remote import EndpointOption
 
 if TYPE_CHECKING:
@@ -311,9 +311,6 @@ def _binding(term: Any) -> dict[str, str]:
 
 
 def _print_solutions_table(names: list[str], rows: list[list[Any]]) -> None:
-    from rich import box
-    from rich.console import Console
-    from rich.table import Table
     from yibao.graph import namespaces as ns
 
     def short(term: Any) -> str:
@@ -323,14 +320,8 @@ def _print_solutions_table(names: list[str], rows: list[list[Any]]) -> None:
                 return f"{prefix}:{text[len(iri):]}"
         return " ".join(text.split())
 
-    console = Console(width=max(Console().width, 160))
-    table = Table(header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
-    for name in names:
-        table.add_column(name, overflow="fold", max_width=60)
-    for row in rows:
-        table.add_row(*(short(t) for t in row))
-    console.print(table)
-    typer.secho(f"{len(rows)} row(s)", err=True)
+    print_table(([short(t) for t in row] for row in rows), names, f"{len(rows)} row(s)",
+                max_widths=dict.fromkeys(names, 60))
 
 
 # --- queries ----------------------------------------------------------------------------------------

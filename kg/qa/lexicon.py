@@ -806,10 +806,10 @@ class PhraseMatcher:
         longest: dict[int, str] = {}
         for last, phrase in self._automaton.iter(text):
             start = last + 1 - len(phrase)
-            if _ascii_word(phrase[0]) and start > 0 and _lower_word_char(text[start - 1]):
+            if _ascii_word(phrase[0]) and start > 0 and _word_char(text[start - 1]):
                 continue
             if (_ascii_word(phrase[-1]) and phrase not in _OPEN_ENDED and last + 1 < len(text)
-                    and _lower_word_char(text[last + 1])):
+                    and _word_char(text[last + 1])):
                 continue
             if len(phrase) > len(longest.get(start, "")):
                 longest[start] = phrase
@@ -823,10 +823,6 @@ class PhraseMatcher:
 
 def _ascii_word(char: str) -> bool:
     return char.isascii() and char.isalnum()
-
-
-def _lower_word_char(char: str) -> bool:
-    return char in "abcdefghijklmnopqrstuvwxyz0123456789_"
 
 
 _CMP = dict(COMPARATORS)

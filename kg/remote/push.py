@@ -96,8 +96,6 @@ def server_triples(remote: RemoteStore) -> int:
 
 def discover_graph_store(remote: RemoteStore) -> str | None:
     """The Graph Store Protocol URL next to an Oxigraph-style ``…/query`` endpoint, if it answers."""
-    from dataclasses import replace
-
     from yibao.remote.endpoint import RemoteStore
 
     candidate = _beside(remote, "store")

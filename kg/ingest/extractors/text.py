@@ -219,7 +219,7 @@ class TextExtractor:
                     # a line listed after 其中 that names no fund is a part of the whole, not of the part
                     # before it ("其中…公务员医疗补助收入175万元,利息收入3万元"); a rate is of the line before
                     state.frame = replace(state.frame, fund=head_fund)
-                enum = self._enumeration(norm, c_start, c_end, lists, c_quants)
+                enum = self._enumeration(norm, c_start, c_end, lists, c_quants, s_start)
                 produced = False
                 for q in c_quants:
                     fact = self._fact(norm, q, c_start, c_end, c_anchors, c_quants, state, section,
@@ -276,7 +276,7 @@ class TextExtractor:
 
     # -- enumerations ("分别为29.46亿元、10.5亿元") ------------------------------------
     def _enumeration(self, norm: str, c_start: int, c_end: int, lists: _Lists,
-                     c_quants: list[Quantity]) -> dict[int, Anchor]:
+                     c_quants: list[Quantity], s_start: int) -> dict[int, Anchor]:
         k = norm.find("分别", c_start, c_end)
         if k < 0:
             return {}
@@ -286,17 +286,13 @@ class TextExtractor:
             return {}
         for kind in ("fund", "region", "qualifier"):
             run = lists.last_run(kind, n, k)  # "职工医保、居民医保…分别为": names listed in a row
-            if run and (kind != "qualifier" or run[0].start >= self._sentence_start(norm, c_start)):
+            if run and (kind != "qualifier" or run[0].start >= s_start):  # tiers: of this sentence
                 return {q.start: a for q, a in zip(listed, run)}
         for kind in ("fund", "region"):
             distinct = lists.last_distinct(kind, n, c_start)  # else the last n different names
             if distinct:
                 return {q.start: a for q, a in zip(listed, distinct)}
         return {q.start: Anchor(q.start, q.start, "skip") for q in listed}
-
-    @staticmethod
-    def _sentence_start(norm: str, at: int) -> int:
-        return max(norm.rfind(ch, max(0, at - 1000), at) for ch in SENTENCE_END) + 1
 
     # -- one number ----------------------------------------------------------------
     def _fact(self, norm: str, q: Quantity, c_start: int, c_end: int, c_anchors: list[Anchor],
