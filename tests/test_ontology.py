@@ -23,7 +23,7 @@ REGION_SCHEME = URIRef(CODE + "region")
 LEVELS = {"country": "Country", "province": "Province", "prefecture": "Prefecture", "county": "County",
           "pooling_area": "PoolingArea"}
 
-yb, qb, oa, prov = Namespace(YB), Namespace(ns.QB), Namespace(ns.OA), Namespace(ns.PROV)
+yb, qb, prov = Namespace(YB), Namespace(ns.QB), Namespace(ns.PROV)
 DCT, XSD = Namespace(ns.DCTERMS), Namespace(ns.XSD)
 
 
@@ -201,7 +201,6 @@ def add_observation(graph: Graph, name: str, quote: str = "职工医保基金总
     """One observation in the shape of docs/rdf-model.md."""
     report = URIRef(report_iri(REPORT_ID))
     obs = URIRef(f"{report}/obs/{name}")
-    evidence, selector, position = (URIRef(f"{obs}/{part}") for part in ("evidence", "quote", "position"))
     for triple in (
         (obs, RDF.type, qb.Observation),
         (obs, qb.dataSet, URIRef(DATASET)),
@@ -216,16 +215,9 @@ def add_observation(graph: Graph, name: str, quote: str = "职工医保基金总
         (obs, yb.refYear, Literal(2022)),
         (obs, yb.surface, Literal("23.89亿元")),
         (obs, prov.wasDerivedFrom, report),
-        (obs, yb.evidence, evidence),
-        (evidence, RDF.type, oa.SpecificResource),
-        (evidence, oa.hasSource, report),
-        (evidence, oa.hasSelector, selector),
-        (evidence, oa.hasSelector, position),
-        (selector, RDF.type, oa.TextQuoteSelector),
-        (selector, oa.exact, Literal(quote)),
-        (position, RDF.type, oa.TextPositionSelector),
-        (position, oa.start, Literal(start)),
-        (position, oa.end, Literal(start + len(quote))),
+        (obs, yb.quote, Literal(quote)),
+        (obs, yb.quoteStart, Literal(start)),
+        (obs, yb.quoteEnd, Literal(start + len(quote))),
     ):
         graph.add(triple)
     return obs
@@ -288,12 +280,12 @@ def test_two_funds_are_reported(small_ontology: Graph) -> None:
 
 def test_broken_evidence_and_report_are_reported(small_ontology: Graph) -> None:
     data = report_graph()
-    position = URIRef(f"{report_iri(REPORT_ID)}/obs/0000000000000001/position")
-    data.set((position, oa.end, Literal(100)))  # before start
+    obs = URIRef(f"{report_iri(REPORT_ID)}/obs/0000000000000001")
+    data.set((obs, yb.quoteEnd, Literal(100)))  # before start
     data.remove((None, yb.sha256, None))
     data.add((URIRef(f"{report_iri(REPORT_ID)}/obs/0000000000000001"), yb.unit, BNode()))
     violations = validate(data, small_ontology).violations
-    assert any("oa:start must be less than" in v for v in violations), violations
+    assert any("yb:quoteStart must be less than" in v for v in violations), violations
     assert any(v.startswith(f"report:{REPORT_ID} yb:sha256") for v in violations), violations
     assert any("yb:unit" in v for v in violations), violations
     assert violations == sorted(violations)

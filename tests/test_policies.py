@@ -48,7 +48,7 @@ def test_five_city_alliance_led_by_zhuzhou_with_each_members_savings(store):
     savings = select(store, f"""
         SELECT ?region ?value ?surface ?quote WHERE {{ GRAPH ?g {{
           ?o yb:policy <{alliance}> ; yb:indicator indicator:procurement_savings ; yb:region ?region ;
-             yb:value ?value ; yb:surface ?surface ; yb:evidence/oa:hasSelector/oa:exact ?quote .
+             yb:value ?value ; yb:surface ?surface ; yb:quote ?quote .
           FILTER NOT EXISTS {{ ?o yb:qualifier qualifier:alliance_total }} }} }}""")
     by_member = {local(r): Decimal(v) for r, v, _, _ in savings}
     assert set(by_member) == members
@@ -128,7 +128,7 @@ def test_every_policy_has_a_type_region_and_a_verbatim_source(store):
     texts = {p.stem: p.read_text(encoding="utf-8") for p in (ROOT / "data" / "reports").glob("*.txt")}
     found = select(store, """SELECT ?p ?report ?quote ?s ?e WHERE { GRAPH ?g {
         ?p a yb:Policy ; yb:policyType ?t ; yb:adopter ?r ; prov:wasDerivedFrom ?report ;
-           yb:evidence/oa:hasSelector ?qs, ?ps . ?qs oa:exact ?quote . ?ps oa:start ?s ; oa:end ?e } }""")
+           yb:quote ?quote ; yb:quoteStart ?s ; yb:quoteEnd ?e } }""")
     assert len(found) >= 20
     for _, report, quote, s, e in found:
         assert texts[local(report)][int(s):int(e)] == quote

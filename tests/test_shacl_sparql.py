@@ -16,7 +16,7 @@ from yibao.graph.validate import load_ontology_graph, validate
 from yibao.ingest import pipeline
 from yibao.resources import sample_reports_dir
 
-YB, OA, XSD, QB = ns.YB, ns.OA, ns.XSD, ns.QB
+YB, XSD, QB = ns.YB, ns.XSD, ns.QB
 RDF_TYPE = ns.RDF + "type"
 
 
@@ -53,13 +53,11 @@ def _broken(base: list[ox.Quad]) -> dict[str, list[ox.Quad]]:
     fund, unit = _first(base, YB + "fund"), _first(base, YB + "unit")
     value, period = _first(base, YB + "value"), _first(base, YB + "refPeriod")
     surface, dataset = _first(base, YB + "surface"), _first(base, QB + "dataSet")
-    start, end = _first(base, OA + "start", "/obs/"), _first(base, OA + "end", "/obs/")
+    start, end = _first(base, YB + "quoteStart", "/obs/"), _first(base, YB + "quoteEnd", "/obs/")
     year = next(q for q in base if q.predicate.value == YB + "year" and "/obs/" not in q.subject.value
                 and "/policy/" not in q.subject.value and q.subject.value.count("/") <= 5)
     title = next(q for q in base if q.predicate.value == ns.DCTERMS + "title")
-    quote_type = next(q for q in base if q.predicate.value == RDF_TYPE and q.object.value == OA + "TextQuoteSelector"
-                      and "/obs/" in q.subject.value)
-    selector = _first(base, OA + "hasSelector")
+    quote = _first(base, YB + "quote", "/unmapped/")
     extra = lambda s, p, o: [*base, ox.Quad(s, ox.NamedNode(p), o, fund.graph_name)]  # noqa: E731
     return {
         "minCount": _swap(base, fund, None),
@@ -73,10 +71,8 @@ def _broken(base: list[ox.Quad]) -> dict[str, list[ox.Quad]]:
         "maxInclusive": _with(base, year, _int(2200)),
         "lessThan": _with(base, end, _int(start.object.value)),
         "hasValue": _with(base, dataset, ox.NamedNode("https://w3id.org/yibao/dataset/other")),
-        "qualifiedMinCount": _swap(base, quote_type, None),
-        "qualifiedMaxCount": extra(selector.subject, OA + "hasSelector", ox.NamedNode(selector.subject.value + "/q2"))
-        + [ox.Quad(ox.NamedNode(selector.subject.value + "/q2"), ox.NamedNode(RDF_TYPE),
-                   ox.NamedNode(OA + "TextQuoteSelector"), fund.graph_name)],
+        "targetSubjectsOf": _swap(base, _first(base, YB + "quoteEnd", "/unmapped/"), None),
+        "maxCount-quote": extra(quote.subject, YB + "quote", ox.Literal(quote.object.value + "。")),
         "warning": _swap(base, title, None),
     }
 
@@ -112,7 +108,7 @@ def variants(base, tmp_path_factory) -> tuple[ox.Store, dict[str, str]]:
 def test_every_constraint_of_the_shapes_compiles():
     kinds = {check.component for check in compile_shapes(shapes_graph())}
     assert {"MinCountConstraintComponent", "ClassConstraintComponent", "PatternConstraintComponent",
-            "QualifiedMinCountConstraintComponent", "LessThanConstraintComponent"} <= kinds
+            "LessThanConstraintComponent", "MinInclusiveConstraintComponent"} <= kinds
 
 
 def test_unknown_constraints_are_refused():

@@ -122,7 +122,7 @@ def test_report_quads_follow_the_contract():
     quads = report_quads(report)
     graph = ox.NamedNode(ns.report_graph("zz-2022"))
     assert all(q.graph_name == graph for q in quads)
-    assert len(quads) == len(set(quads)) == 13 + 23 * 2  # 13 about the report node + 23 per observation
+    assert len(quads) == len(set(quads)) == 13 + 16 * 2  # 13 about the report node + 16 per observation (12 + source and quote)
 
     def objects(predicate: str, subject: str | None = None) -> list:
         return [q.object for q in quads if q.predicate.value == predicate
@@ -140,10 +140,11 @@ def test_report_quads_follow_the_contract():
     iri = f"{r}/obs/{observation_hash(obs)}"
     assert objects(ns.YB + "value", iri) == [ox.Literal("125000000", datatype=ox.NamedNode(ns.XSD + "decimal"))]
     assert objects(ns.YB + "refPeriod", iri) == [ox.NamedNode("http://reference.data.gov.uk/id/year/2022")]
-    assert objects(ns.OA + "exact", iri + "/quote") == [ox.Literal(obs.quote)]
+    assert objects(ns.YB + "quote", iri) == [ox.Literal(obs.quote)]
     integer = ox.NamedNode(ns.XSD + "integer")
-    assert objects(ns.OA + "start", iri + "/position") == [ox.Literal(str(obs.start), datatype=integer)]
-    assert objects(ns.OA + "end", iri + "/position") == [ox.Literal(str(obs.end), datatype=integer)]
+    assert objects(ns.YB + "quoteStart", iri) == [ox.Literal(str(obs.start), datatype=integer)]
+    assert objects(ns.YB + "quoteEnd", iri) == [ox.Literal(str(obs.end), datatype=integer)]
+    assert objects(ns.PROV + "wasDerivedFrom", iri) == [ox.NamedNode(r)]
 
 
 def test_report_quads_are_deterministic_and_deduplicated():

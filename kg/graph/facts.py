@@ -19,7 +19,6 @@ _REPORT_GRAPH_PREFIX = ns.report_graph("")
 _FACTS_QUERY = f"""
 PREFIX yb: <{ns.YB}>
 PREFIX qb: <{ns.QB}>
-PREFIX oa: <{ns.OA}>
 PREFIX prov: <{ns.PROV}>
 SELECT ?report ?region ?refYear ?period ?fund ?indicator ?basis ?statistic ?value ?unit
        ?surface ?quote ?start ?end ?policyLabel ?qualifier ?approximation
@@ -29,10 +28,7 @@ WHERE {{
          yb:refPeriod ?period ; yb:refYear ?refYear ;
          yb:fund ?fund ; yb:indicator ?indicator ; yb:basis ?basis ; yb:statistic ?statistic ;
          yb:value ?value ; yb:unit ?unit ; yb:surface ?surface ;
-         prov:wasDerivedFrom ?report ; yb:evidence ?evidence .
-    ?evidence oa:hasSelector ?quoteSelector, ?positionSelector .
-    ?quoteSelector a oa:TextQuoteSelector ; oa:exact ?quote .
-    ?positionSelector a oa:TextPositionSelector ; oa:start ?start ; oa:end ?end .
+         prov:wasDerivedFrom ?report ; yb:quote ?quote ; yb:quoteStart ?start ; yb:quoteEnd ?end .
     OPTIONAL {{ ?obs yb:policy ?policy . ?policy <http://www.w3.org/2000/01/rdf-schema#label> ?policyLabel }}
     OPTIONAL {{ ?obs yb:qualifier ?qualifier }}
     OPTIONAL {{ ?obs yb:region ?region }}
@@ -185,15 +181,11 @@ UNMAPPED_COLUMNS: tuple[str, ...] = ("report", "surface", "labels", "reason", "q
 
 _UNMAPPED_QUERY = f"""
 PREFIX yb: <{ns.YB}>
-PREFIX oa: <{ns.OA}>
 PREFIX prov: <{ns.PROV}>
 SELECT ?report ?surface ?labels ?reason ?quote ?start ?end WHERE {{
   GRAPH ?g {{
     ?figure a yb:UnmappedFigure ; yb:surface ?surface ; yb:labelWords ?labels ; yb:unmappedReason ?reason ;
-            prov:wasDerivedFrom ?report ; yb:evidence ?evidence .
-    ?evidence oa:hasSelector ?q, ?p .
-    ?q oa:exact ?quote .
-    ?p oa:start ?start ; oa:end ?end .
+            prov:wasDerivedFrom ?report ; yb:quote ?quote ; yb:quoteStart ?start ; yb:quoteEnd ?end .
   }}
 }}
 """

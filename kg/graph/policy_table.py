@@ -13,16 +13,14 @@ POLICY_COLUMNS = ("report", "policy", "type", "kind", "regions", "lead", "member
 
 _POLICIES = f"""
 PREFIX yb: <{ns.YB}>
-PREFIX oa: <{ns.OA}>
 PREFIX prov: <{ns.PROV}>
 PREFIX rdfs: <{ns.RDFS}>
 PREFIX skos: <{ns.SKOS}>
 SELECT ?p ?report ?label ?type ?kind ?status ?startYear ?startDate ?scope ?renamed ?quote ?s ?e WHERE {{
   GRAPH ?g {{
     ?p a yb:Policy ; a ?kind ; rdfs:label ?label ; yb:policyType ?type ; prov:wasDerivedFrom ?report ;
-       yb:evidence ?ev .
+       yb:quote ?quote ; yb:quoteStart ?s ; yb:quoteEnd ?e .
     FILTER(?kind != yb:Policy)
-    ?ev oa:hasSelector ?qs, ?ps . ?qs oa:exact ?quote . ?ps oa:start ?s ; oa:end ?e .
     OPTIONAL {{ ?p yb:status ?status }}
     OPTIONAL {{ ?p yb:startYear ?startYear }}
     OPTIONAL {{ ?p yb:startDate ?startDate }}

@@ -25,9 +25,9 @@ _A = _n(ns.RDF + "type")
 _YB = {name: _n(ns.YB + name) for name in (
     "Report", "region", "year", "reportType", "sourceFile", "sha256", "encoding", "textLength",
     "refPeriod", "fund", "indicator", "basis", "statistic", "value", "unit", "refYear", "surface",
-    "evidence", "policy", "qualifier", "Policy", "policyType", "adopter", "leadRegion", "member", "status",
+    "policy", "qualifier", "Policy", "policyType", "adopter", "leadRegion", "member", "status",
     "startYear", "startDate", "scope", "renamedTo", "measure", "category", "approximation",
-    "UnmappedFigure", "unmappedReason", "labelWords", "nonFactCount",
+    "UnmappedFigure", "unmappedReason", "labelWords", "nonFactCount", "quote", "quoteStart", "quoteEnd",
 )}
 _RDFS_LABEL = _n(ns.RDFS + "label")
 _XSD_GYEARMONTH = NamedNode(ns.XSD + "gYearMonth")
@@ -35,10 +35,6 @@ _DCT_TITLE, _DCT_PUBLISHER, _DCT_ISSUED = (_n(ns.DCTERMS + p) for p in ("title",
 _PROV_ENTITY, _PROV_DERIVED = _n(ns.PROV + "Entity"), _n(ns.PROV + "wasDerivedFrom")
 _QB_OBSERVATION, _QB_DATASET = _n(ns.QB + "Observation"), _n(ns.QB + "dataSet")
 _DATASET = _n(ns.DATASET)
-_OA = {name: _n(ns.OA + name) for name in (
-    "SpecificResource", "hasSource", "hasSelector", "TextQuoteSelector", "exact",
-    "TextPositionSelector", "start", "end",
-)}
 
 
 def decimal_lexical(value: Decimal | int | str) -> str:
@@ -109,9 +105,7 @@ def _report_triples(report: Report) -> list[tuple[NamedNode, NamedNode, NamedNod
 
 def _observation_triples(report_id: str, obs: Observation) -> list[tuple[NamedNode, NamedNode, NamedNode | Literal]]:
     iri = observation_iri(report_id, obs)
-    o, ev = _n(iri), _n(iri + "/evidence")
-    quote, position = _n(iri + "/quote"), _n(iri + "/position")
-    source = _n(ns.report_iri(report_id))
+    o = _n(iri)
     return [
         (o, _A, _QB_OBSERVATION),
         (o, _QB_DATASET, _DATASET),
@@ -124,17 +118,7 @@ def _observation_triples(report_id: str, obs: Observation) -> list[tuple[NamedNo
         (o, _YB["unit"], _n(ns.code("unit", obs.unit))),
         (o, _YB["refYear"], _integer(obs.year)),
         (o, _YB["surface"], Literal(obs.surface)),
-        (o, _PROV_DERIVED, source),
-        (o, _YB["evidence"], ev),
-        (ev, _A, _OA["SpecificResource"]),
-        (ev, _OA["hasSource"], source),
-        (ev, _OA["hasSelector"], quote),
-        (ev, _OA["hasSelector"], position),
-        (quote, _A, _OA["TextQuoteSelector"]),
-        (quote, _OA["exact"], Literal(obs.quote)),
-        (position, _A, _OA["TextPositionSelector"]),
-        (position, _OA["start"], _integer(obs.start)),
-        (position, _OA["end"], _integer(obs.end)),
+        *_source_triples(iri, report_id, obs.quote, obs.start, obs.end),
     ]
 
 
@@ -142,22 +126,20 @@ def policy_iri(report_id: str, policy_id: str) -> str:
     return f"{ns.report_iri(report_id)}/policy/{policy_id}"
 
 
-def _evidence_triples(subject: str, report_id: str, quote_text: str, start: int,
+def _source_triples(subject: str, report_id: str, quote_text: str, start: int,
                       end: int) -> list[tuple[NamedNode, NamedNode, NamedNode | Literal]]:
-    ev, quote, position = _n(subject + "/evidence"), _n(subject + "/quote"), _n(subject + "/position")
-    source = _n(ns.report_iri(report_id))
+    """The source of a fact, policy, finding or figure: its report, and the quote with its offsets.
+
+    The quote and its offsets are properties of the subject itself (no evidence and selector nodes:
+    a third of a report's triples went to them); `docs/rdf-model.md` gives the CONSTRUCT that turns
+    them into a W3C Web Annotation (oa:SpecificResource with text quote and position selectors).
+    """
+    node = _n(subject)
     return [
-        (_n(subject), _PROV_DERIVED, source),
-        (_n(subject), _YB["evidence"], ev),
-        (ev, _A, _OA["SpecificResource"]),
-        (ev, _OA["hasSource"], source),
-        (ev, _OA["hasSelector"], quote),
-        (ev, _OA["hasSelector"], position),
-        (quote, _A, _OA["TextQuoteSelector"]),
-        (quote, _OA["exact"], Literal(quote_text)),
-        (position, _A, _OA["TextPositionSelector"]),
-        (position, _OA["start"], _integer(start)),
-        (position, _OA["end"], _integer(end)),
+        (node, _PROV_DERIVED, _n(ns.report_iri(report_id))),
+        (node, _YB["quote"], Literal(quote_text)),
+        (node, _YB["quoteStart"], _integer(start)),
+        (node, _YB["quoteEnd"], _integer(end)),
     ]
 
 
@@ -184,7 +166,7 @@ def _policy_triples(report_id: str, policy: Policy) -> list[tuple[NamedNode, Nam
         triples.append((p, _YB["scope"], Literal(policy.scope, language="zh")))
     if policy.renamed_to:
         triples.append((p, _YB["renamedTo"], _n(policy_iri(report_id, policy.renamed_to))))
-    return triples + _evidence_triples(iri, report_id, policy.quote, policy.start, policy.end)
+    return triples + _source_triples(iri, report_id, policy.quote, policy.start, policy.end)
 
 
 def finding_iri(report_id: str, finding_id: str) -> str:
@@ -203,11 +185,11 @@ def _finding_triples(report_id: str, finding: Finding) -> list[tuple[NamedNode, 
         triples.append((f, _YB["region"], _n(ns.code("region", finding.region))))
     if finding.category:
         triples.append((f, _YB["category"], _n(ns.code("finding-category", finding.category))))
-    return triples + _evidence_triples(iri, report_id, finding.quote, finding.start, finding.end)
+    return triples + _source_triples(iri, report_id, finding.quote, finding.start, finding.end)
 
 
 def _unmapped_triples(report_id: str, figure: UnmappedFigure) -> list[tuple[NamedNode, NamedNode, NamedNode | Literal]]:
-    """A figure no observation was made of: its surface, label words, reason and evidence."""
+    """A figure no observation was made of: its surface, label words, reason and source quote."""
     subject = f"{ns.report_iri(report_id)}/unmapped/{figure.start}-{figure.end}"
     node = _n(subject)
     return [
@@ -215,7 +197,7 @@ def _unmapped_triples(report_id: str, figure: UnmappedFigure) -> list[tuple[Name
         (node, _YB["surface"], Literal(figure.surface)),
         (node, _YB["labelWords"], Literal(figure.labels)),
         (node, _YB["unmappedReason"], Literal(figure.reason)),
-        *_evidence_triples(subject, report_id, figure.quote, figure.quote_start, figure.quote_end),
+        *_source_triples(subject, report_id, figure.quote, figure.quote_start, figure.quote_end),
     ]
 
 
@@ -226,8 +208,8 @@ def _observation_order(obs: Observation) -> tuple:
 def report_quads(report: Report) -> list[Quad]:
     """All quads of one report in its named graph, in a deterministic order without duplicates.
 
-    Order: the report node, then observations sorted by (start, end, key), each followed by its
-    evidence and selectors. Raises ValueError for an id or code that cannot form a valid IRI.
+    Order: the report node, policies, findings, unmapped figures, then observations sorted by
+    (start, end, key), each with its source quote. Raises ValueError for an id or code that cannot form a valid IRI.
     """
     graph = _n(ns.report_graph(report.id))
     triples = _report_triples(report)

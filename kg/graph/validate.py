@@ -123,10 +123,7 @@ WHERE {
        prov:wasDerivedFrom ?report ;
        yb:refPeriod ?period ; yb:fund ?fund ;
        yb:indicator ?indicator ; yb:basis ?basis ; yb:statistic ?statistic ;
-       yb:evidence ?evidence .
-  ?evidence oa:hasSelector ?quote, ?position .
-  ?quote oa:exact ?exact .  # no "a oa:…Selector" patterns: rdflib would run them first, unjoined
-  ?position oa:start ?start .
+       yb:quote ?exact ; yb:quoteStart ?start .
   OPTIONAL { ?obs yb:region ?region }
   OPTIONAL { ?obs yb:policy ?policy }  # one figure of several policies is several facts (Observation.key)
   OPTIONAL { ?obs yb:qualifier ?qualifier }

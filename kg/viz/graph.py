@@ -291,14 +291,12 @@ def read_graph(store: ox.Store, vocab: Vocabulary) -> nx.MultiDiGraph:
 
 _OBS_FIGURES = f"""
 PREFIX yb: <{ns.YB}>
-PREFIX oa: <{ns.OA}>
 PREFIX prov: <{ns.PROV}>
 SELECT ?o ?region ?year ?fund ?indicator ?basis ?statistic ?value ?unit ?report ?quote ?qualifier WHERE {{
   GRAPH ?g {{
     ?o yb:refYear ?year ; yb:fund ?fund ; yb:indicator ?indicator ; yb:basis ?basis ;
        yb:statistic ?statistic ; yb:value ?value ; yb:unit ?unit ; prov:wasDerivedFrom ?report ;
-       yb:evidence ?ev .
-    ?ev oa:hasSelector ?qs . ?qs oa:exact ?quote .
+       yb:quote ?quote .
     OPTIONAL {{ ?o yb:region ?region }} OPTIONAL {{ ?o yb:qualifier ?qualifier }}
     {{ ?o yb:policy ?t }} UNION {{ ?o yb:measure ?t }}
   }}
