@@ -12,6 +12,7 @@ store are added a batch at a time by `add_new_graphs` (a bulk ingestion).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Iterable
@@ -78,9 +79,19 @@ def store_error(path: Path, error: BaseException, doing: str = "open") -> StoreE
                       f"run `yibao doctor --repair --store {path}`")
 
 
+def _recover(path: Path) -> None:
+    """Put back a store whose compaction was interrupted between its two renames (see graph/compact.py)."""
+    if not path.exists():
+        from yibao.graph.compact import recover_interrupted
+
+        with contextlib.suppress(OSError):
+            recover_interrupted(path)
+
+
 def open_store(path: Path, create: bool) -> ox.Store:
     """Open the RocksDB store at `path`; create it only if `create` is true."""
     path = Path(path)
+    _recover(path)
     is_store = (path / _ROCKSDB_MARKER).is_file()
     if path.exists() and not path.is_dir():
         raise StoreError(f"{path} is not a directory, so it cannot be a store")
@@ -101,6 +112,7 @@ def open_store(path: Path, create: bool) -> ox.Store:
 def open_store_read_only(path: Path) -> ox.Store:
     """Open the store at `path` for reading only: no lock is taken, so readers never block each other."""
     path = Path(path)
+    _recover(path)
     if not (path / _ROCKSDB_MARKER).is_file():
         raise StoreError(f"no store at {path}: run `yibao build` first, or pass --store / set YIBAO_STORE")
     import time
