@@ -386,8 +386,12 @@ class ScratchStore:
     out of it; without one, the ontology graph is loaded from ontology/*.ttl as `yibao build` loads
     it into the store, and the graphs to check are handed in (`check_quads`). The checks run over the
     union of its graphs, so their cost is that of the graphs checked (plus look-ups in the ontology),
-    whatever the size of the store they come from; they are dropped after each check.
+    whatever the size of the store they come from; they are dropped after each check, and every
+    ``renew_every`` checks the in-memory store is made anew from the ontology alone (what it keeps of
+    removed quads would otherwise slow each check a little more).
     """
+
+    renew_every = 32
 
     def __init__(self, source: ox.Store | None = None, ontology_graph: str = ns.ONTOLOGY_GRAPH) -> None:
         import pyoxigraph as ox
@@ -399,6 +403,8 @@ class ScratchStore:
             self._load_ontology_files()
         else:
             self._copy(self.ontology)
+        self._ontology_nquads = self.memory.dump(format=ox.RdfFormat.N_QUADS)
+        self._checked = 0
         self.checks = tuple(compile_shapes(shapes_graph(), subclasses_in(self.memory, ontology_graph)))
         self.queries = checks_queries(self.checks)
 
@@ -469,6 +475,11 @@ class ScratchStore:
         """Remove everything but the ontology graph, so the store does not grow from check to check."""
         import pyoxigraph as ox
 
+        self._checked += 1
+        if self._checked % self.renew_every == 0:
+            self.memory = ox.Store()
+            self.memory.load(self._ontology_nquads, format=ox.RdfFormat.N_QUADS)
+            return
         for graph in list(self.memory.named_graphs()):
             if graph != self.ontology:
                 self.memory.remove_graph(graph)
