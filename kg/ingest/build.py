@@ -42,7 +42,7 @@ class BuildOutcome:
     notes: list[str] = field(default_factory=list)
     same_content: list[str] = field(default_factory=list)  # files not loaded: the same text as a loaded report
     conflicts: list[str] = field(default_factory=list)  # files loaded under another id: their stem was taken
-    rejected: list[tuple[str, str]] = field(default_factory=list)  # (report id, why) removed after validation
+    rejected: list[tuple[str, str]] = field(default_factory=list)  # (report id, why) not kept: they break the shapes
     disk_full: bool = False
     figures_mapped: int = 0  # numbers of the loaded reports that became observations
     figures_unmapped: int = 0  # … that were recorded as unmapped figures
