@@ -142,7 +142,7 @@ def _print_list(console: Console, title: str, items: list[str], limit: int | Non
 def build(
     paths: Annotated[list[Path] | None, typer.Argument(help="Report files or folders (default: data/reports).")] = None,
     store: Annotated[Path | None, typer.Option("--store", help=STORE_HELP)] = None,
-    shacl: Annotated[bool, typer.Option("--validate/--no-validate", help="Run SHACL validation after loading.")] = True,
+    shacl: Annotated[bool, typer.Option("--validate/--no-validate", help="Validate each report with SHACL before it is written.")] = True,
     strict: Annotated[bool, typer.Option("--strict", help="Also fail on warnings (no region, no title …) "
                                                            "and on skipped files.")] = False,
     region: Annotated[str | None, typer.Option(
@@ -165,7 +165,7 @@ def build(
     force: Annotated[bool, typer.Option(
         "--force", help="Extract every file again, even those unchanged since they were loaded.")] = False,
 ) -> None:
-    """Extract every report and (re)load it into the store, then validate and summarise."""
+    """Extract and validate every report, (re)load it into the store, and summarise."""
     from rich.console import Console
     from yibao.api import KnowledgeGraph
     from yibao.graph.store import StoreError

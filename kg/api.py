@@ -92,7 +92,7 @@ class KnowledgeGraph:
               manifest: str | Path | None = None, max_file_mb: float | None = 20.0,
               file_timeout: float | None = 60.0, lenient: bool = False,
               outcome: BuildOutcome | None = None, jobs: int = 1, force: bool = False) -> BuildOutcome:
-        """Extract report files (or folders of .txt files) and replace their graphs; then validate.
+        """Extract report files (or folders of .txt files), validate them and replace their graphs.
 
         ``on_file(path, reason)`` is called after each file (``reason`` is why it was skipped, or None).
         ``region`` (a code or a name), ``year`` and ``period`` (``2023``, ``2023-Q1``, ``2023-H1``,

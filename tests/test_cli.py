@@ -91,7 +91,14 @@ def fake_shacl_sparql_module(conforms: bool = True, violations: list[str] | None
         result = types.SimpleNamespace(conforms=conforms, violations=list(violations or []))
         return {g: types.SimpleNamespace(result=result, duplicates=list(duplicates or [])) for g in sorted(graphs)}
 
+    def check_quads(data):  # noqa: ANN001, ANN202
+        import pyoxigraph as ox
+
+        quads = ox.parse(data, format=ox.RdfFormat.N_QUADS) if isinstance(data, bytes) else data
+        return check_graphs(None, {q.graph_name.value for q in quads})
+
     module.check_graphs = check_graphs
+    module.check_quads = check_quads
     return module
 
 

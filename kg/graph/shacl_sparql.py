@@ -2,9 +2,10 @@
 
 `compile_shapes` reads the shapes graph (ontology/shapes.ttl) with rdflib and turns every property
 constraint of the SHACL-core kinds the shapes use into one SPARQL SELECT branch that yields the
-focus nodes (and values) breaking it. `check_graphs` runs them in pyoxigraph, one query per named
-graph, with the dataset's default graph set to that graph plus the ontology graph (so ``sh:class``
-sees the code lists' types): the cost is proportional to the graphs checked, not to the store.
+focus nodes (and values) breaking it. A `ScratchStore` runs them in an in-memory pyoxigraph store over
+the graphs checked plus the ontology graph (so ``sh:class`` sees the code lists' types): the cost is
+proportional to the graphs checked, not to the store. `check_quads` checks graphs handed in as N-Quads
+(a build's workers, before a report is written); `check_graphs` checks graphs copied out of a store.
 
 pySHACL stays the full reference check (`yibao.graph.validate.validate`, `yibao doctor`); a test
 keeps both agreeing. A constraint this compiler does not know raises `UnsupportedShape` when the
@@ -379,36 +380,80 @@ def _rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> Node | Non
 
 
 class ScratchStore:
-    """An in-memory store holding the ontology graph and, in turn, batches of graphs to check.
+    """An in-memory store holding the ontology graph and, in turn, the graphs to check.
 
-    The checks run over the union of its graphs, so their cost is that of the batch (plus look-ups
-    in the ontology), whatever the size of the store the graphs come from.
+    Given a ``source`` store, its ontology graph is copied in and `check` copies the graphs named
+    out of it; without one, the ontology graph is loaded from ontology/*.ttl as `yibao build` loads
+    it into the store, and the graphs to check are handed in (`check_quads`). The checks run over the
+    union of its graphs, so their cost is that of the graphs checked (plus look-ups in the ontology),
+    whatever the size of the store they come from; they are dropped after each check, and every
+    ``renew_every`` checks the in-memory store is made anew from the ontology alone (what it keeps of
+    removed quads would otherwise slow each check a little more).
     """
 
-    def __init__(self, source: ox.Store, ontology_graph: str = ns.ONTOLOGY_GRAPH) -> None:
+    renew_every = 32
+
+    def __init__(self, source: ox.Store | None = None, ontology_graph: str = ns.ONTOLOGY_GRAPH) -> None:
         import pyoxigraph as ox
 
         self.source = source
         self.ontology = ox.NamedNode(ontology_graph)
         self.memory = ox.Store()
-        self._copy(self.ontology)
+        if source is None:
+            self._load_ontology_files()
+        else:
+            self._copy(self.ontology)
+        self._ontology_nquads = self.memory.dump(format=ox.RdfFormat.N_QUADS)
+        self._checked = 0
         self.checks = tuple(compile_shapes(shapes_graph(), subclasses_in(self.memory, ontology_graph)))
         self.queries = checks_queries(self.checks)
+
+    def _load_ontology_files(self) -> None:
+        """ontology/*.ttl into the ontology graph, by the loader the store's own ontology graph comes from."""
+        from yibao.graph.store import load_ontology
+
+        if self.ontology.value != ns.ONTOLOGY_GRAPH:
+            raise ValueError(f"the ontology files load into {ns.ONTOLOGY_GRAPH}, not {self.ontology.value}")
+        load_ontology(self.memory)
 
     def _copy(self, graph: ox.NamedNode) -> None:
         import pyoxigraph as ox
 
+        assert self.source is not None
         data = self.source.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph)
         if data:
             self.memory.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
 
-    def check(self, graph_iris: list[str]) -> dict[str, GraphCheck]:
-        """Copy the graphs in, run every check and the duplicate search once over them, drop them."""
+    def check_quads(self, data: bytes | Iterable[ox.Quad]) -> dict[str, GraphCheck]:
+        """Check the named graphs of ``data`` (N-Quads, or quads); one outcome per graph, sorted."""
+        try:
+            graphs = self._add(data)
+        except BaseException:
+            self._drop()
+            raise
+        return self.check(graphs)
+
+    def _add(self, data: bytes | Iterable[ox.Quad]) -> list[str]:
+        """Load ``data`` beside the ontology; the IRIs of the graphs it holds."""
         import pyoxigraph as ox
 
-        graphs = [ox.NamedNode(g) for g in graph_iris]
-        for graph in graphs:
-            self._copy(graph)
+        if isinstance(data, (bytes, bytearray)):
+            self.memory.load(bytes(data), format=ox.RdfFormat.N_QUADS)
+        else:
+            self.memory.extend(data)
+        return sorted(g.value for g in self.memory.named_graphs()
+                      if isinstance(g, ox.NamedNode) and g != self.ontology)
+
+    def check(self, graph_iris: list[str]) -> dict[str, GraphCheck]:
+        """Run every check and the duplicate search once over the graphs, then drop them.
+
+        The graphs are copied in from the source store if there is one, else must have been added.
+        """
+        import pyoxigraph as ox
+
+        if self.source is not None:
+            for graph in graph_iris:
+                self._copy(ox.NamedNode(graph))
         found: dict[str, set[str]] = {g: set() for g in graph_iris}
         duplicates: dict[str, list[str]] = {g: [] for g in graph_iris}
         try:
@@ -423,9 +468,22 @@ class ScratchStore:
                 for graph in self._graphs_of(report):
                     duplicates[graph].append(line)
         finally:
-            for graph in graphs:
-                self.memory.remove_graph(graph)
+            self._drop()
         return {g: GraphCheck(_result(lines), sorted(duplicates[g])) for g, lines in sorted(found.items())}
+
+    def _drop(self) -> None:
+        """Remove everything but the ontology graph, so the store does not grow from check to check."""
+        import pyoxigraph as ox
+
+        self._checked += 1
+        if self._checked % self.renew_every == 0:
+            self.memory = ox.Store()
+            self.memory.load(self._ontology_nquads, format=ox.RdfFormat.N_QUADS)
+            return
+        for graph in list(self.memory.named_graphs()):
+            if graph != self.ontology:
+                self.memory.remove_graph(graph)
+        self.memory.clear_graph(ox.DefaultGraph())
 
     def _graphs_of(self, focus: ox.NamedNode | ox.BlankNode | ox.Literal) -> list[str]:
         """The checked graphs that mention the focus node (as subject, else as object)."""
@@ -480,3 +538,26 @@ def check_graphs(store: ox.Store, graph_iris: Iterable[str], batch: int = 64,
     for start in range(0, len(names), batch):
         results.update(scratch.check(names[start:start + batch]))
     return dict(sorted(results.items()))
+
+
+_PROCESS_SCRATCH: dict[int, ScratchStore] = {}  # by process id: a forked child makes its own
+
+
+def process_scratch() -> ScratchStore:
+    """This process's scratch store over the ontology files, created on first use (after any fork)."""
+    import os
+
+    pid = os.getpid()
+    if pid not in _PROCESS_SCRATCH:
+        _PROCESS_SCRATCH.clear()  # a parent's, inherited through fork: not ours to use
+        _PROCESS_SCRATCH[pid] = ScratchStore()
+    return _PROCESS_SCRATCH[pid]
+
+
+def check_quads(data: bytes | Iterable[ox.Quad]) -> dict[str, GraphCheck]:
+    """Check the named graphs given as N-Quads (or quads) against the shapes and for duplicates.
+
+    They are checked with the ontology graph loaded from the ontology files, in this process's
+    scratch store, and dropped from it after; one outcome per graph IRI, sorted.
+    """
+    return process_scratch().check_quads(data)

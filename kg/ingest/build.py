@@ -1,8 +1,9 @@
-"""Files in, report graphs out: extract each file and replace its graph in the store, then validate.
+"""Files in, report graphs out: extract and validate each file, and replace its graph in the store.
 
 A file that cannot be read or extracted is recorded as skipped and the batch goes on; each
 report's graph is replaced in one transaction, so an interrupted build leaves every report
-loaded before it intact.
+loaded before it intact. A report is checked against the SHACL shapes where it is extracted (in
+the worker processes), before it is written: one that breaks them is never written.
 """
 
 from __future__ import annotations
@@ -15,7 +16,10 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import pyoxigraph
+    from yibao.graph.shacl_sparql import GraphCheck
     from yibao.ingest.metadata import Overrides
+
+Verdicts = dict[str, tuple[str, "GraphCheck"]]  # report graph IRI → (report id, its check)
 
 
 class BuildError(Exception):
@@ -38,7 +42,7 @@ class BuildOutcome:
     notes: list[str] = field(default_factory=list)
     same_content: list[str] = field(default_factory=list)  # files not loaded: the same text as a loaded report
     conflicts: list[str] = field(default_factory=list)  # files loaded under another id: their stem was taken
-    rejected: list[tuple[str, str]] = field(default_factory=list)  # (report id, why) removed after validation
+    rejected: list[tuple[str, str]] = field(default_factory=list)  # (report id, why) not kept: they break the shapes
     disk_full: bool = False
     figures_mapped: int = 0  # numbers of the loaded reports that became observations
     figures_unmapped: int = 0  # … that were recorded as unmapped figures
@@ -325,6 +329,7 @@ class _Pending:
     stated: object
     nquads: bytes | None
     triples: int
+    check: GraphCheck | None = None  # the worker's verdict on ``nquads`` (None: not checked there)
 
 
 def _plan(session: StoreSession, files: list[Path], overrides: dict[Path, Overrides], force: bool,
@@ -362,7 +367,7 @@ def load_files(store: pyoxigraph.Store | StoreSession, files: list[Path], outcom
                on_file: Callable[[Path, str | None], None] | None = None,
                overrides: dict[Path, Overrides] | None = None, *, max_file_bytes: int | None = None,
                file_timeout: float | None = None, lenient: bool = False, jobs: int = 1,
-               force: bool = True) -> None:
+               force: bool = True, validate: bool = False) -> None:
     """Extract each file and replace its report graph; a failing file is recorded and skipped.
 
     ``on_file(path, reason)`` is called after each file is extracted (``reason`` is None when it was);
@@ -371,6 +376,8 @@ def load_files(store: pyoxigraph.Store | StoreSession, files: list[Path], outcom
     is skipped with a message. ``jobs`` worker processes extract; this process writes, in input order,
     in batches, the store opened only for the writes. Unless ``force``, a file whose recorded report has
     the same sha256, extractor version and stated values is not extracted (``outcome.unchanged``).
+    With ``validate``, each report is checked against the shapes (by the worker that extracted it, else
+    here) and written only if it conforms; the verdicts are added to ``outcome`` after the last write.
     """
     from yibao.ingest.pool import extract_in_order
     from yibao.ingest.worker import ExtractJob, ExtractResult, size_reason, with_quads
@@ -379,9 +386,10 @@ def load_files(store: pyoxigraph.Store | StoreSession, files: list[Path], outcom
     overrides = overrides or {}
     files, version = _plan(session, files, overrides, force, outcome, on_file)
     too_big = {path: size_reason(path, max_file_bytes) for path in files}
-    jobs_in = (ExtractJob(path, overrides.get(path), lenient) for path in files if too_big[path] is None)
+    jobs_in = (ExtractJob(path, overrides.get(path), lenient, validate) for path in files if too_big[path] is None)
     results = extract_in_order(jobs_in, jobs, file_timeout)
     pending: list[_Pending] = []
+    verdicts: Verdicts | None = {} if validate else None
     held = quads = 0
     for path in files:
         reason = too_big[path]
@@ -395,23 +403,29 @@ def load_files(store: pyoxigraph.Store | StoreSession, files: list[Path], outcom
         if reason is not None:
             outcome.skipped.append((path.name, reason))
         else:
-            pending.append(_Pending(path, result.report, overrides.get(path), result.nquads, result.triples))
+            pending.append(_Pending(path, result.report, overrides.get(path), result.nquads, result.triples,
+                                    result.check))
             held += len(getattr(result.report, "text", "") or "")
             quads += result.triples
         if on_file is not None:
             on_file(path, reason)
         if held >= BATCH_CHARACTERS or len(pending) >= BATCH_REPORTS or quads >= BATCH_QUADS:
-            _write_batch(session, pending, outcome, version)
+            _write_batch(session, pending, outcome, version, verdicts)
             pending, held, quads = [], 0, 0
     if pending:
-        _write_batch(session, pending, outcome, version)
+        _write_batch(session, pending, outcome, version, verdicts)
+    if verdicts:
+        record_verdicts(outcome, verdicts)
 
 
-def _write_batch(session: StoreSession, pending: list[_Pending], outcome: BuildOutcome, version: str = "") -> None:
+def _write_batch(session: StoreSession, pending: list[_Pending], outcome: BuildOutcome, version: str = "",
+                 verdicts: Verdicts | None = None) -> None:
     """Open the store, give each report its id, add or replace its graph, record it; close the store.
 
     Reports new to the store are added together (one bulk ingestion); a report already there is
-    replaced in its own transaction. The registry is rewritten once, after the batch.
+    replaced in its own transaction. The registry is rewritten once, after the batch. With
+    ``verdicts``, each report's check is collected there and a report that breaks the shapes is not
+    written (an earlier version of it is removed).
     """
     import pyoxigraph as ox
     from yibao.graph import namespaces as ns
@@ -436,7 +450,9 @@ def _write_batch(session: StoreSession, pending: list[_Pending], outcome: BuildO
             if note:
                 outcome.conflicts.append(note)
                 _rename(report, rid)
-                item.nquads = None  # its IRIs changed with its id
+                item.nquads, item.check = None, None  # its IRIs changed with its id
+            if verdicts is not None and not _passes(store, records, outcome, rid, item, verdicts):
+                continue
             if rid not in known and not store.contains_named_graph(ox.NamedNode(ns.report_graph(rid))) and item.nquads is not None:
                 fresh.append((rid, item))
                 known[rid] = _Known(report.sha256, path.name, str(path.resolve()))  # type: ignore[attr-defined]
@@ -488,6 +504,82 @@ def _add_fresh(session: StoreSession, store: pyoxigraph.Store, fresh: list[tuple
     return True
 
 
+def _passes(store: pyoxigraph.Store, records: dict, outcome: BuildOutcome, rid: str, item: _Pending,
+            verdicts: Verdicts) -> bool:
+    """Whether the report (under id ``rid``) may be written: its check is collected in ``verdicts``.
+
+    A report that breaks the shapes is counted as extracted, but not written, and an earlier version
+    of it is removed (store and records) as if it had been written and then rejected.
+    """
+    import pyoxigraph as ox
+    from yibao.graph import namespaces as ns
+    from yibao.graph.store import remove_report
+
+    found = _verdict(item, rid)
+    if found is None:  # its quads cannot be formed: the write skips it and says why
+        return True
+    verdicts[ns.report_graph(rid)] = (rid, found)
+    if _why_rejected(found) is None:
+        return True
+    _count(outcome, rid, item.report)
+    if store.contains_named_graph(ox.NamedNode(ns.report_graph(rid))):
+        remove_report(store, rid)
+    records.pop(rid, None)
+    return False
+
+
+def _verdict(item: _Pending, rid: str) -> GraphCheck | None:
+    """The worker's check of the report, else one made here on its quads under id ``rid`` (its N-Quads
+    or, when its id changed, quads formed again); None if they cannot be formed."""
+    from yibao.graph.rdf import report_quads
+    from yibao.ingest.worker import check_report
+
+    if item.check is not None:
+        return item.check
+    try:
+        quads = item.nquads if item.nquads is not None else report_quads(item.report)  # type: ignore[arg-type]
+    except (ValueError, TypeError, AttributeError):
+        return None
+    return check_report(rid, quads)
+
+
+def _why_rejected(found: GraphCheck) -> str | None:
+    """Why a report with this check is not kept (None: it is kept)."""
+    if found.duplicates:
+        return f"{len(found.duplicates)} duplicate observation(s)"
+    if not found.result.conforms:
+        return f"breaks the SHACL shapes ({len(found.result.violations)} violation(s))"
+    return None
+
+
+def record_verdicts(outcome: BuildOutcome, verdicts: Verdicts) -> dict[str, str]:
+    """Add the checks' lines to ``outcome`` (by graph IRI, each sorted) and list the reports not kept.
+
+    Returns report id → why, for the reports that break the shapes or hold duplicate observations.
+    """
+    bad: dict[str, str] = {}
+    for graph in sorted(verdicts):
+        report_id, found = verdicts[graph]
+        outcome.duplicates += found.duplicates
+        outcome.violations += found.result.violations
+        why = _why_rejected(found)
+        if why is not None:
+            bad[report_id] = why
+    outcome.validated = True
+    outcome.conforms = not outcome.violations
+    outcome.rejected += sorted(bad.items())
+    outcome.loaded = [entry for entry in outcome.loaded if entry[0] not in bad]
+    return bad
+
+
+def _count(outcome: BuildOutcome, rid: str, report: object) -> None:
+    """Count an extracted report's figures and warnings in the outcome."""
+    outcome.figures_mapped += len({(o.start, o.end) for o in report.observations})  # type: ignore[attr-defined]
+    outcome.figures_unmapped += len(report.unmapped)  # type: ignore[attr-defined]
+    outcome.non_facts += report.non_facts  # type: ignore[attr-defined]
+    outcome.warnings += [_with_id(rid, w) for w in report.warnings]  # type: ignore[attr-defined]
+
+
 def _loaded(outcome: BuildOutcome, records: dict, session: StoreSession, rid: str, item: _Pending,
             triples: int, version: str) -> None:
     """Count a written report in the outcome and record it (the registry is written after the batch)."""
@@ -497,10 +589,7 @@ def _loaded(outcome: BuildOutcome, records: dict, session: StoreSession, rid: st
 
     report, path, stated = item.report, item.path, item.stated
     outcome.loaded.append((rid, len(report.observations), triples))  # type: ignore[attr-defined]
-    outcome.figures_mapped += len({(o.start, o.end) for o in report.observations})  # type: ignore[attr-defined]
-    outcome.figures_unmapped += len(report.unmapped)  # type: ignore[attr-defined]
-    outcome.non_facts += report.non_facts  # type: ignore[attr-defined]
-    outcome.warnings += [_with_id(rid, w) for w in report.warnings]  # type: ignore[attr-defined]
+    _count(outcome, rid, report)
     if session.path is not None:
         records[rid] = ReportRecord(
             id=rid, label=path.name, source=str(path.resolve()), sha256=report.sha256,  # type: ignore[attr-defined]
@@ -543,33 +632,20 @@ def _disk_full(rest: list[_Pending], outcome: BuildOutcome) -> None:
 
 
 def validate_loaded(store: pyoxigraph.Store, outcome: BuildOutcome, store_path: Path | None = None) -> None:
-    """Check the reports just built against the SHACL shapes and for duplicate observations.
+    """Check reports already written (``outcome.loaded``) against the SHACL shapes and for duplicates.
 
     A report whose graph breaks the shapes or holds duplicate observations is not kept: its graph is
-    removed and it is listed in ``outcome.rejected`` (so a failed build leaves nothing behind).
-    The shapes run as SPARQL queries compiled from shapes.ttl (`yibao.graph.shacl_sparql`) over
-    batches of the new graphs with the ontology graph, so the cost is proportional to the reports
-    built, not to the store; `yibao doctor` keeps pySHACL as the full reference check.
+    removed and it is listed in ``outcome.rejected``. `build` checks each report before writing it
+    instead; this checks graphs copied out of ``store`` (`yibao.graph.shacl_sparql.check_graphs`).
     """
     from yibao.graph import namespaces as ns
     from yibao.graph.shacl_sparql import check_graphs
 
     graphs = {ns.report_graph(report_id): report_id for report_id, _, _ in outcome.loaded}
-    bad: dict[str, str] = {}
-    for graph, found in check_graphs(store, graphs).items():  # graphs in sorted order, lines sorted in each
-        report_id = graphs[graph]
-        outcome.duplicates += found.duplicates
-        outcome.violations += found.result.violations
-        if found.duplicates:
-            bad[report_id] = f"{len(found.duplicates)} duplicate observation(s)"
-        elif not found.result.conforms:
-            bad[report_id] = f"breaks the SHACL shapes ({len(found.result.violations)} violation(s))"
-    outcome.validated = True
-    outcome.conforms = not outcome.violations
+    bad = record_verdicts(outcome, {graph: (graphs[graph], found)
+                                    for graph, found in check_graphs(store, graphs).items()})
     if bad:
         remove_reports(store, list(bad), store_path)
-        outcome.rejected += sorted(bad.items())
-        outcome.loaded = [entry for entry in outcome.loaded if entry[0] not in bad]
 
 
 def remove_reports(store: pyoxigraph.Store, report_ids: list[str], store_path: Path | None = None) -> None:
@@ -617,7 +693,7 @@ def build(store: pyoxigraph.Store | StoreSession, paths: list[Path], *, shacl: b
           manifest: Path | list[ManifestRow] | None = None, max_file_bytes: int | None = None,
           file_timeout: float | None = None, lenient: bool = False,
           outcome: BuildOutcome | None = None, jobs: int = 1, force: bool = False) -> BuildOutcome:
-    """Load the ontology, extract and load every report file under ``paths``, then validate.
+    """Load the ontology, then extract, validate (with ``shacl``) and load every report file under ``paths``.
 
     ``store`` is an open store or a ``StoreSession`` (which opens the store only while writing).
     ``overrides`` (region code or name, year, period) apply to every file; a ``manifest`` (a CSV
@@ -651,12 +727,5 @@ def build(store: pyoxigraph.Store | StoreSession, paths: list[Path], *, shacl: b
         if unused:
             outcome.notes.append(f"manifest rows naming no file of this build: {', '.join(unused)}")
     load_files(session, files, outcome, on_file, stated, max_file_bytes=max_file_bytes,
-               file_timeout=file_timeout, lenient=lenient, jobs=jobs, force=force)
-    if shacl and outcome.loaded:
-        db = session.open()
-        try:
-            validate_loaded(db, outcome, session.path)
-        finally:
-            del db
-            session.close()
+               file_timeout=file_timeout, lenient=lenient, jobs=jobs, force=force, validate=shacl)
     return outcome

@@ -3,7 +3,9 @@
 ``extract_file(job)`` is a plain function of picklable values, so it runs the same in this process, in a
 forked child (``run_with_budget``: the child is killed when the budget is spent, its memory freed with it)
 or in a worker of the process pool (``yibao.ingest.pool``, ``--jobs``). It never raises for a bad file: the result says why it was
-skipped.
+skipped. With ``ExtractJob.validate`` it also checks the report's quads against the SHACL shapes, in the
+process's own scratch store (`yibao.graph.shacl_sparql.check_quads`), so validation runs on every core
+and within the file's time budget.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import pyoxigraph as ox
+    from yibao.graph.shacl_sparql import GraphCheck
     from yibao.ingest.metadata import Overrides
     from yibao.model import Report
 
@@ -26,6 +30,7 @@ class ExtractJob:
     path: Path
     overrides: Overrides | None = None
     lenient: bool = False
+    validate: bool = False  # check the report's quads against the shapes here, before they are written
 
 
 @dataclass
@@ -35,6 +40,7 @@ class ExtractResult:
     reason: str | None = None  # why the file was skipped (None when it was extracted)
     nquads: bytes | None = None  # the report's quads as N-Quads (None if they cannot be formed here)
     triples: int = 0
+    check: GraphCheck | None = None  # the shapes' verdict on those quads (None: not checked here)
 
 
 def size_reason(path: Path, max_bytes: int | None) -> str | None:
@@ -52,7 +58,7 @@ def size_reason(path: Path, max_bytes: int | None) -> str | None:
 
 
 def extract_file(job: ExtractJob) -> ExtractResult:
-    """Read and extract one file (in whatever process calls it)."""
+    """Read and extract one file (in whatever process calls it); check its quads if the job says so."""
     from yibao.ingest import pipeline
     from yibao.ingest.build import failure_reason
 
@@ -62,7 +68,7 @@ def extract_file(job: ExtractJob) -> ExtractResult:
             kwargs["overrides"] = job.overrides
         if job.lenient:
             kwargs["lenient"] = True
-        return with_quads(ExtractResult(job.path, pipeline.process_file(job.path, **kwargs)))
+        result = with_quads(ExtractResult(job.path, pipeline.process_file(job.path, **kwargs)))
     except (MemoryError, RecursionError) as e:
         return ExtractResult(job.path, None, f"{type(e).__name__}: the file is too large or too deeply "
                                              "structured to extract")
@@ -73,6 +79,31 @@ def extract_file(job: ExtractJob) -> ExtractResult:
         if reason == UNDECODABLE:
             reason += " (--lenient replaces a few invalid bytes)"
         return ExtractResult(job.path, None, reason)
+    return with_check(result) if job.validate else result
+
+
+def with_check(result: ExtractResult) -> ExtractResult:
+    """The result with its serialised quads checked in this process; unchecked if that fails here (the
+    writer then checks them itself, and says why if it cannot either)."""
+    if result.report is None or result.nquads is None:
+        return result
+    with contextlib.suppress(Exception):  # noqa: BLE001 — the writer checks again and reports the error
+        result.check = check_report(result.report.id, result.nquads)
+    return result
+
+
+def check_report(report_id: str, quads: bytes | list[ox.Quad]) -> GraphCheck:
+    """The shapes' and the duplicate search's verdict on one report's quads (its graph only)."""
+    from yibao.graph import namespaces as ns
+    from yibao.graph.shacl_sparql import check_quads
+
+    found = check_quads(quads).get(ns.report_graph(report_id))
+    if found is None:  # no quads in its graph: nothing breaks
+        from yibao.graph.shacl_sparql import GraphCheck
+        from yibao.graph.validate import ValidationResult
+
+        found = GraphCheck(ValidationResult(conforms=True), [])
+    return found
 
 
 def with_quads(result: ExtractResult) -> ExtractResult:
