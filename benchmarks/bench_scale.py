@@ -8,7 +8,8 @@ and wordings). `yibao build` runs as a subprocess; measured are its wall time, r
 observations/s, CPU seconds of the whole process tree ÷ (wall × cores), the peak RSS of the largest
 process and the peak sum over the process tree (sampled every 0.2 s; shared pages counted once per
 process), the store's size on disk (and per observation), whether every report was read with its
-intended region and year, a re-build with nothing changed, and adding one report. Then each canned query
+intended region and year, a re-build with nothing changed, adding one report, and `yibao compact`
+(its time and the store's size after). Then each canned query
 (in-process, median of runs) next to the same filter in pandas on `yibao facts --format csv`, and
 `yibao ask` end to end (a process per question, median). Results are merged by N into the JSON file
 and a markdown table beside it.
@@ -226,6 +227,9 @@ def bench(n: int, work: Path, jobs: int, validate: bool, runs: int, with_queries
     extra.write_text(render(bases[n % 5], places[-1], 0, "plain"), encoding="utf-8")
     print(f"[{n}] adding one report …", flush=True)
     added = run_measured(command)
+    print(f"[{n}] compacting …", flush=True)
+    compacted = run_measured([*YIBAO, "compact", "--store", str(store)])
+    compact_size = store_bytes(store)
     entry = {
         "n": n, "jobs": jobs or os.cpu_count(), "validate": validate, "build_exit": first["exit"],
         "build_wall_s": first["wall_s"], "reports_per_s": round(n / first["wall_s"], 1), "observations": observations,
@@ -234,7 +238,9 @@ def bench(n: int, work: Path, jobs: int, validate: bool, runs: int, with_queries
         "peak_rss_tree_mb": first["peak_rss_tree_mb"], "triples": triples, "store_mb": round(size / 1e6, 1),
         "store_bytes_per_observation": round(size / max(observations, 1)), "misread_reports": wrong,
         "rebuild_unchanged_s": again["wall_s"], "rebuild_exit": again["exit"],
-        "add_one_s": added["wall_s"], "add_one_exit": added["exit"], "queries": {}, "ask": {},
+        "add_one_s": added["wall_s"], "add_one_exit": added["exit"], "compact_s": compacted["wall_s"],
+        "compact_exit": compacted["exit"], "compacted_store_mb": round(compact_size / 1e6, 1),
+        "compacted_bytes_per_observation": round(compact_size / max(observations, 1)), "queries": {}, "ask": {},
     }
     if not with_queries:
         return entry
@@ -266,7 +272,10 @@ def markdown(results: dict) -> str:
             ("peak RSS, largest process (MB)", "peak_rss_process_mb"), ("peak RSS, process tree (MB)", "peak_rss_tree_mb"),
             ("store (MB)", "store_mb"), ("store bytes / observation", "store_bytes_per_observation"),
             ("reports misread (region/year)", "misread_reports"), ("re-build, nothing changed (s)", "rebuild_unchanged_s"),
-            ("add one report (s)", "add_one_s"), ("`yibao facts -f csv` (s)", "facts_export_s"),
+            ("add one report (s)", "add_one_s"), ("`yibao compact` (s)", "compact_s"),
+            ("store after compact (MB)", "compacted_store_mb"),
+            ("bytes / observation after compact", "compacted_bytes_per_observation"),
+            ("`yibao facts -f csv` (s)", "facts_export_s"),
             ("`yibao ask` median (ms)", "ask_median_ms"), ("`yibao ask` slowest (ms)", "ask_max_ms")]
     lines = [f"# Scale benchmark ({results['machine']}, {results['cpus']} cores)", "",
              "| | " + " | ".join(f"N = {n}" for n in sizes) + " |", "|---|" + "---|" * len(sizes)]
