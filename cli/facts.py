@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -57,6 +58,14 @@ def _write_csv(rows: list[dict], columns: tuple[str, ...]) -> None:
     write_csv_dicts(rows, columns)
 
 
+def _first_then_rest(rows: Iterator[dict]) -> Iterator[dict]:
+    """``rows`` with its first row read now, so an unknown name fails before any output is written."""
+    import itertools
+
+    first = next(rows, None)
+    return iter(()) if first is None else itertools.chain([first], rows)
+
+
 @app.command()
 def facts(
     store: Annotated[Path | None, typer.Option("--store", help=STORE_HELP)] = None,
@@ -82,7 +91,11 @@ def facts(
     else:
         from yibao.model import FACT_COLUMNS
 
-        rows = call(graph.fact_rows, region=region, year=year, fund=fund, indicator=indicator)
+        if fmt == "csv":  # streamed: one report's rows in memory at a time
+            rows = call(lambda: _first_then_rest(graph.iter_fact_rows(region=region, year=year, fund=fund,
+                                                                        indicator=indicator)))
+        else:
+            rows = call(graph.fact_rows, region=region, year=year, fund=fund, indicator=indicator)
         columns = FACT_COLUMNS
     if fmt == "table":
         _print_unmapped(rows) if unmapped else _print_table(rows)

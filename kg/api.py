@@ -14,7 +14,7 @@ return plain dicts and need no pandas).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -153,6 +153,14 @@ class KnowledgeGraph:
 
         return fact_rows(self.store, region=self.resolve("region", region), year=year,
                          fund=self.resolve("fund", fund), indicator=self.resolve("indicator", indicator))
+
+    def iter_fact_rows(self, region: str | None = None, year: int | None = None, fund: str | None = None,
+                       indicator: str | None = None) -> Iterator[dict[str, Any]]:
+        """The rows of `fact_rows`, in the same order, read one report at a time (bounded memory)."""
+        from yibao.graph.facts import iter_fact_rows
+
+        return iter_fact_rows(self.store, region=self.resolve("region", region), year=year,
+                              fund=self.resolve("fund", fund), indicator=self.resolve("indicator", indicator))
 
     def facts(self, region: str | None = None, year: int | None = None, fund: str | None = None,
               indicator: str | None = None) -> pd.DataFrame:

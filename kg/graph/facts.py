@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -13,6 +14,7 @@ from yibao.graph.rdf import decimal_lexical
 from yibao.model import FACT_COLUMNS
 
 _REPORT_GRAPH_PREFIX = ns.report_graph("")
+_REPORT_IRI_PREFIX = ns.report_iri("")
 
 # Every observation with its evidence; ?region/?refYear/?fund/?indicator may be pre-bound
 # through `substitutions` (never by pasting user text into the query).
@@ -20,7 +22,7 @@ _FACTS_QUERY = f"""
 PREFIX yb: <{ns.YB}>
 PREFIX qb: <{ns.QB}>
 PREFIX prov: <{ns.PROV}>
-SELECT ?report ?region ?refYear ?period ?fund ?indicator ?basis ?statistic ?value ?unit
+SELECT ?g ?report ?region ?refYear ?period ?fund ?indicator ?basis ?statistic ?value ?unit
        ?surface ?quote ?start ?end ?policyLabel ?qualifier ?approximation
 WHERE {{
   GRAPH ?g {{
@@ -134,6 +136,22 @@ def fact_rows(
     a region filter also matches the regions below it (青岛市 includes 市北区).
     Order: report, region_code, year, fund, indicator, basis, statistic, start (then end, quote).
     """
+    return list(iter_fact_rows(store, region=region, year=year, fund=fund, indicator=indicator))
+
+
+def iter_fact_rows(
+    store: ox.Store,
+    region: str | None = None,
+    year: int | None = None,
+    fund: str | None = None,
+    indicator: str | None = None,
+) -> Iterator[dict]:
+    """The rows of `fact_rows`, in the same order, as they are read.
+
+    Without filters the store is read one report graph at a time (reports in id order, each report's
+    rows sorted), so memory holds one report's rows whatever the size of the store; with a filter
+    one query selects the few matching rows across all graphs.
+    """
     substitutions: dict[ox.Variable, ox.NamedNode | ox.Literal] = {}
     within = _descendants(store, region) if region is not None else None
     for var, scheme, value in (("fund", "fund", fund), ("indicator", "indicator", indicator)):
@@ -141,13 +159,27 @@ def fact_rows(
             continue
         term = _code_term(scheme, value)
         if term is None:
-            return []
+            return
         substitutions[ox.Variable(var)] = term
     if year is not None:
         substitutions[ox.Variable("refYear")] = ox.Literal(str(int(year)), datatype=ox.NamedNode(ns.XSD + "integer"))
     labels = region_labels(store)
-    rows = []
-    for s in store.query(_facts_query(within), substitutions=substitutions):
+    if within is not None or substitutions or not isinstance(store, ox.Store):  # a remote endpoint: one query
+        yield from sorted(_fact_solutions(store, _facts_query(within), substitutions, labels, within),
+                          key=_row_order)
+        return
+    graphs = sorted((ns.report_id_of(_REPORT_IRI_PREFIX + g.value[len(_REPORT_GRAPH_PREFIX):]), g)
+                    for g in store.named_graphs()
+                    if isinstance(g, ox.NamedNode) and g.value.startswith(_REPORT_GRAPH_PREFIX))
+    for _, graph in graphs:
+        one = {ox.Variable("g"): graph}
+        yield from sorted(_fact_solutions(store, _FACTS_QUERY, one, labels, None), key=_row_order)
+
+
+def _fact_solutions(store: ox.Store, query: str, substitutions: dict, labels: dict[str, str],
+                    within: set[str] | None) -> Iterator[dict]:
+    """The fact query's solutions as rows of FACT_COLUMNS (those outside ``within`` left out)."""
+    for s in store.query(query, substitutions=substitutions):
         region_code = local_name(s["region"].value) if s["region"] is not None else ""
         if within is not None and region_code not in within:
             continue
@@ -172,9 +204,7 @@ def fact_rows(
             "policy": s["policyLabel"].value if s["policyLabel"] is not None else "",
             "qualifier": local_name(s["qualifier"].value) if s["qualifier"] is not None else "",
         }
-        rows.append({column: values[column] for column in FACT_COLUMNS})
-    rows.sort(key=_row_order)
-    return rows
+        yield {column: values[column] for column in FACT_COLUMNS}
 
 
 UNMAPPED_COLUMNS: tuple[str, ...] = ("report", "surface", "labels", "reason", "quote", "start", "end")
