@@ -540,18 +540,23 @@ def check_graphs(store: ox.Store, graph_iris: Iterable[str], batch: int = 64,
     return dict(sorted(results.items()))
 
 
-_PROCESS_SCRATCH: dict[int, ScratchStore] = {}  # by process id: a forked child makes its own
+_PROCESS_SCRATCH: dict[tuple[int, int], ScratchStore] = {}  # by process and thread: a forked child makes its own
 
 
 def process_scratch() -> ScratchStore:
-    """This process's scratch store over the ontology files, created on first use (after any fork)."""
-    import os
+    """This thread's scratch store over the ontology files, created on first use (after any fork).
 
-    pid = os.getpid()
-    if pid not in _PROCESS_SCRATCH:
-        _PROCESS_SCRATCH.clear()  # a parent's, inherited through fork: not ours to use
-        _PROCESS_SCRATCH[pid] = ScratchStore()
-    return _PROCESS_SCRATCH[pid]
+    One per thread: a build's writer thread may check a report while the main thread checks another.
+    """
+    import os
+    import threading
+
+    key = (os.getpid(), threading.get_ident())
+    if key not in _PROCESS_SCRATCH:
+        for other in [k for k in _PROCESS_SCRATCH if k[0] != key[0]]:
+            del _PROCESS_SCRATCH[other]  # a parent's, inherited through fork: not ours to use
+        _PROCESS_SCRATCH[key] = ScratchStore()
+    return _PROCESS_SCRATCH[key]
 
 
 def check_quads(data: bytes | Iterable[ox.Quad]) -> dict[str, GraphCheck]:

@@ -9,7 +9,7 @@ the worker processes), before it is written: one that breaks them is never writt
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     import pyoxigraph
     from yibao.graph.shacl_sparql import GraphCheck
     from yibao.ingest.metadata import Overrides
+    from yibao.ingest.worker import ExtractResult
 
 Verdicts = dict[str, tuple[str, "GraphCheck"]]  # report graph IRI → (report id, its check)
 
@@ -380,7 +381,7 @@ def load_files(store: pyoxigraph.Store | StoreSession, files: list[Path], outcom
     here) and written only if it conforms; the verdicts are added to ``outcome`` after the last write.
     """
     from yibao.ingest.pool import extract_in_order
-    from yibao.ingest.worker import ExtractJob, ExtractResult, size_reason, with_quads
+    from yibao.ingest.worker import ExtractJob, size_reason
 
     session = store if isinstance(store, StoreSession) else StoreSession(store)
     overrides = overrides or {}
@@ -389,37 +390,106 @@ def load_files(store: pyoxigraph.Store | StoreSession, files: list[Path], outcom
     jobs_in = (ExtractJob(path, overrides.get(path), lenient, validate) for path in files if too_big[path] is None)
     results = extract_in_order(jobs_in, jobs, file_timeout)
     pending: list[_Pending] = []
+    skips: list[tuple[str, str]] = []  # the batch's files that could not be extracted, in order
     verdicts: Verdicts | None = {} if validate else None
+    writer = BatchWriter(lambda batch, skipped: _write_batch(session, batch, outcome, version, verdicts, skipped))
     held = quads = 0
-    for path in files:
-        reason = too_big[path]
-        if reason is None:
-            result = next(results)
-            if result.report is not None and result.nquads is None:
-                result = with_quads(result)  # extracted in this process
-            reason = result.reason
-        else:
-            result = ExtractResult(path, None, reason)
-        if reason is not None:
-            outcome.skipped.append((path.name, reason))
-        else:
-            pending.append(_Pending(path, result.report, overrides.get(path), result.nquads, result.triples,
-                                    result.check))
-            held += len(getattr(result.report, "text", "") or "")
-            quads += result.triples
-        if on_file is not None:
-            on_file(path, reason)
-        if held >= BATCH_CHARACTERS or len(pending) >= BATCH_REPORTS or quads >= BATCH_QUADS:
-            _write_batch(session, pending, outcome, version, verdicts)
-            pending, held, quads = [], 0, 0
-    if pending:
-        _write_batch(session, pending, outcome, version, verdicts)
+    try:
+        for path in files:
+            if _next_file(path, too_big[path], results, pending, skips, overrides, on_file):
+                held += len(getattr(pending[-1].report, "text", "") or "")
+                quads += pending[-1].triples
+            if held >= BATCH_CHARACTERS or len(pending) >= BATCH_REPORTS or quads >= BATCH_QUADS:
+                writer.submit(pending, skips)
+                pending, skips, held, quads = [], [], 0, 0
+        if pending or skips:
+            writer.submit(pending, skips)
+    except BaseException:
+        writer.abort()  # the batch being written is finished, the rest dropped: reports stay whole
+        raise
+    writer.close()
     if verdicts:
         record_verdicts(outcome, verdicts)
 
 
+def _next_file(path: Path, too_big: str | None, results: Iterator[ExtractResult], pending: list[_Pending],
+               skips: list[tuple[str, str]], overrides: dict[Path, Overrides],
+               on_file: Callable[[Path, str | None], None] | None) -> bool:
+    """Take the next file's extraction result: into ``pending`` (True) or, with why, into ``skips``."""
+    from yibao.ingest.worker import ExtractResult, with_quads
+
+    if too_big is None:
+        result = next(results)
+        if result.report is not None and result.nquads is None:
+            result = with_quads(result)  # extracted in this process
+        reason = result.reason
+    else:
+        result, reason = ExtractResult(path, None, too_big), too_big
+    if reason is not None:
+        skips.append((path.name, reason))
+    else:
+        pending.append(_Pending(path, result.report, overrides.get(path), result.nquads, result.triples,
+                                result.check))
+    if on_file is not None:
+        on_file(path, reason)
+    return reason is None
+
+
+class BatchWriter:
+    """Writes batches in order in a thread of its own while the next batch is being extracted.
+
+    pyoxigraph releases the GIL while it writes, so the extraction workers are kept busy meanwhile;
+    at most one batch waits. Only this thread adds to the build's outcome (a batch's extraction skips
+    are recorded just before its writes), so messages come in the order of a serial build.
+    """
+
+    def __init__(self, write: Callable[[list[_Pending], list[tuple[str, str]]], None]) -> None:
+        import queue
+        import threading
+
+        self._write = write
+        self._queue: queue.Queue = queue.Queue(maxsize=1)
+        self._error: BaseException | None = None
+        self._stopped = False
+        self._thread = threading.Thread(target=self._run, name="yibao-writer", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            if self._stopped or self._error is not None:
+                continue
+            try:
+                self._write(*item)
+            except BaseException as e:  # noqa: BLE001 — handed to the main thread
+                self._error = e
+
+    def submit(self, pending: list[_Pending], skips: list[tuple[str, str]]) -> None:
+        """Queue a batch (waits while another one is queued); a failed earlier write is raised here."""
+        self._raise()
+        self._queue.put((pending, skips))
+
+    def close(self) -> None:
+        """Wait for every queued batch to be written; a failed write is raised."""
+        self._queue.put(None)
+        self._thread.join()
+        self._raise()
+
+    def abort(self) -> None:
+        """Let the batch being written finish, drop the queued one, stop."""
+        self._stopped = True
+        self._queue.put(None)
+        self._thread.join()
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+
 def _write_batch(session: StoreSession, pending: list[_Pending], outcome: BuildOutcome, version: str = "",
-                 verdicts: Verdicts | None = None) -> None:
+                 verdicts: Verdicts | None = None, skips: list[tuple[str, str]] | None = None) -> None:
     """Open the store, give each report its id, add or replace its graph, record it; close the store.
 
     Reports new to the store are added together (one bulk ingestion); a report already there is
@@ -432,6 +502,9 @@ def _write_batch(session: StoreSession, pending: list[_Pending], outcome: BuildO
     from yibao.graph.registry import read_registry
     from yibao.graph.store import is_no_space, replace_report, store_error
 
+    outcome.skipped += skips or []
+    if not pending:
+        return
     if outcome.disk_full:
         outcome.skipped += [(p.path.name, "not written: no space left on the device") for p in pending]
         return
