@@ -107,6 +107,7 @@ def generate(out: Path, n: int) -> dict[str, dict]:
     bases = templates()
     places = cities({t.region for t in bases})
     expected: dict[str, dict] = {}
+    seen: set[str] = set()
     for k in range(n):
         template = bases[k % len(bases)]
         city = places[(k // len(bases)) % len(places)]
@@ -114,7 +115,11 @@ def generate(out: Path, n: int) -> dict[str, dict]:
             else SHIFTS[(k // len(bases)) % len(SHIFTS)]
         variant = VARIANTS[(k // 7) % len(VARIANTS)]
         stem = f"r{k:05d}-{city.code}-{template.year + shift}"
-        (out / f"{stem}.txt").write_text(render(template, city, shift, variant), encoding="utf-8", newline="")
+        text = render(template, city, shift, variant)
+        if text in seen:  # the same combination again (large N): a document number makes it another file
+            text = text.rstrip("\r\n") + f"\n\n文件编号：YB-{k:05d}\n"
+        seen.add(text)
+        (out / f"{stem}.txt").write_text(text, encoding="utf-8", newline="")
         expected[stem] = {"region": city.code, "year": template.year + shift, "template": template.name,
                           "variant": variant}
     (out / "expected.json").write_text(json.dumps(expected, ensure_ascii=False, indent=0), encoding="utf-8")
