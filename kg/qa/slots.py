@@ -332,12 +332,11 @@ class Slots:
     def correct_region(self) -> str | None:
         """A misspelt place name whose one close match is a region the graph holds data for
         (株州 → 株洲 by sound, Zhuzou → Zhuzhou by spelling): that region, with a note saying so."""
-        data = self.ctx.data_regions()
         for word in leftovers(self.p.text, self.recognised_spans()):
             if not _region_like(word, self.p.original):
                 continue
             scored: dict[str, float] = {}
-            for code in data:
+            for code in self.ctx.data_regions():  # cached; read only when a word may be a misspelt place
                 concept = self.vocab.regions.get(code)
                 if concept is None:
                     continue
