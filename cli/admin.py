@@ -135,7 +135,8 @@ def doctor(
 def compact(
     store: Annotated[Path | None, typer.Option("--store", help=STORE_HELP)] = None,
 ) -> None:
-    """Rewrite the store into fresh compressed tables (after large builds: about half the disk)."""
+    """Rewrite the store into fresh compressed tables (a store grown in batches of up to a few thousand
+    reports: about half the disk); a copy that saves less than a tenth is dropped."""
     from yibao.graph.compact import compact as compact_store
     from yibao.graph.store import StoreError, resolve_store_path
 
@@ -144,5 +145,9 @@ def compact(
         done = compact_store(path)
     except StoreError as e:
         fail(str(e))
+    if not done.replaced:
+        typer.echo(f"{path} is already compact ({done.quads:,} quads, {done.bytes_before / 1e6:,.1f} MB; a fresh "
+                   f"copy saves less than a tenth); left as it was ({done.seconds:.1f} s)")
+        return
     typer.echo(f"compacted {path}: {done.quads:,} quads, {done.bytes_before / 1e6:,.1f} MB -> "
                f"{done.bytes_after / 1e6:,.1f} MB in {done.seconds:.1f} s")

@@ -68,3 +68,14 @@ def test_an_interrupted_swap_is_put_back_when_the_store_is_next_opened(built: Pa
     assert len(db) == quads
     assert not (tmp_path / "store.precompact").exists() and not (tmp_path / "store.compacted").exists()
     assert isinstance(db, ox.Store)
+
+
+def test_a_copy_saving_little_is_dropped_and_the_store_left_as_it_was(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    build(SAMPLES, store)
+    compact(store)  # now as compact as a copy can be
+    before = outputs(store)
+    done = compact(store)
+    assert not done.replaced and done.bytes_after == done.bytes_before
+    assert outputs(store) == before
+    assert not (tmp_path / "store.compacted").exists()
