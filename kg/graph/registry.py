@@ -33,6 +33,8 @@ class ReportRecord:
     period: str | None = None
     extractor: str = ""  # the extractor version that made it (an incremental build compares it)
     triples: int = 0  # quads in its graph (0: not recorded)
+    size: int | None = None  # the file's size and modification time when it was read: an unchanged
+    mtime_ns: int | None = None  # pair lets a re-build trust ``sha256`` without reading the file again
 
 
 @dataclass

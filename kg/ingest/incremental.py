@@ -70,6 +70,19 @@ def extractor_version() -> str:
     return digest.hexdigest()[:16]
 
 
+def current_sha256(path: Path, record: ReportRecord | None) -> str | None:
+    """The file's sha256: the recorded one when its size and modification time are those recorded
+    (as rsync and make judge a file unchanged), else read and hashed."""
+    if record is not None and record.size is not None and record.mtime_ns is not None:
+        try:
+            stat = path.stat()
+        except OSError:
+            return None
+        if (stat.st_size, stat.st_mtime_ns) == (record.size, record.mtime_ns):
+            return record.sha256
+    return file_sha256(path)
+
+
 def by_source(records: dict[str, ReportRecord]) -> dict[str, ReportRecord]:
     """Records by the absolute path of their file."""
     return {r.source: r for r in sorted(records.values(), key=lambda r: r.id) if r.source}
