@@ -98,12 +98,12 @@ def execute(ctx: Context, plan: Plan, lang: str) -> tuple[list[dict[str, Any]], 
     for values in plan.runs:
         bound = bind(query, values)
         bounds.append(bound)
-        solutions = run(ctx.store, bound)
+        solutions = run(ctx.store, bound, ctx.fact_index)
         if not solutions and plan.fallback_scope and values.get("region"):
             widened = dict(values, regionScope=values["region"])
             del widened["region"]
             bound = bind(query, widened)
-            solutions = run(ctx.store, bound)
+            solutions = run(ctx.store, bound, ctx.fact_index)
             if solutions:
                 bounds[-1] = bound
                 name = concept_label(ctx.vocab, "region", values["region"], lang)

@@ -42,6 +42,7 @@ from yibao.graph import namespaces as ns
 
 if TYPE_CHECKING:
     import pyoxigraph as ox
+    from yibao.index.fresh import FactIndex
 
 CODE_TYPES = ("region", "fund", "indicator", "basis", "statistic", "policy", "qualifier", "unit", "finding-category")
 SCALAR_TYPES = ("decimal", "integer", "boolean", "string")
@@ -319,9 +320,18 @@ def term_value(term: Any) -> Any:
     return term.value
 
 
-def run(store: ox.Store, bound: BoundQuery) -> list[dict[str, Any]]:
-    """Run a bound query; one dict per solution, variable name → plain value (None if unbound)."""
+def run(store: ox.Store, bound: BoundQuery, index: FactIndex | None = None) -> list[dict[str, Any]]:
+    """Run a bound query; one dict per solution, variable name → plain value (None if unbound).
+
+    With a current fact ``index`` (`yibao.index.fresh.open_current`), a query with a SQL twin is
+    answered from it (the same rows); otherwise, and on any error there, by SPARQL over ``store``.
+    """
     import pyoxigraph as ox
+
+    if index is not None:
+        rows = index.answer(bound)
+        if rows is not None:
+            return rows
 
     subs = {ox.Variable(name): term for name, term in bound.substitutions.items()}
     solutions = store.query(bound.sparql, substitutions=subs)
