@@ -53,7 +53,7 @@ def report_rows(report: Report) -> list[tuple[Any, ...]]:
     Observations sharing an IRI are one node in the graph: a property with several values then gives
     one row per combination, as the SPARQL join does. Raises Inexact for a figure the index cannot hold.
     """
-    graph, report = ns.report_graph(report.id), ns.report_iri(report.id)
+    graph, source = ns.report_graph(report.id), ns.report_iri(report.id)
     nodes: dict[str, dict[str, set[str | None]]] = {}
     for obs in report.observations:
         props = _properties(report.id, obs)
@@ -66,7 +66,7 @@ def report_rows(report: Report) -> list[tuple[Any, ...]]:
         choices = [sorted(node[name]) or [None] for name in _MULTI]  # type: ignore[type-var]
         for combo in itertools.product(*choices):
             p = dict(zip(_MULTI, combo))
-            rows.append((graph, iri, report, p["region"], int(p["year"]), p["period"], p["fund"], p["indicator"],
+            rows.append((graph, iri, source, p["region"], int(p["year"]), p["period"], p["fund"], p["indicator"],
                          p["basis"], p["statistic"], p["value_text"], exact_decimal(p["value_text"]), p["unit"],
                          p["surface"], p["quote"], int(p["start"]), int(p["end"]), p["policy"], p["qualifier"],
                          p["approximation"]))

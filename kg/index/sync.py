@@ -10,7 +10,7 @@ left marked (or missing) and queries use SPARQL.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -73,9 +73,22 @@ def begin(store_path: Path | None, store: ox.Store) -> None:
             _fill_ancestors(con, store)
 
 
-def commit(store_path: Path | None, written: Mapping[str, Report], records: Mapping[str, ReportRecord]) -> None:
-    """After the store and registry are written: put ``written`` reports' rows in, drop reports no
-    longer recorded (and those whose record changed but were not written here), mark the index usable."""
+def written(pending: Iterable[Any], loaded: Iterable[tuple[Any, ...]]) -> dict[str, Report]:
+    """The reports of a build batch written under the ids of ``loaded`` ((id, …) entries), from the
+    batch's pending items (``.report``). An id two items share is left out: its report is not known for
+    sure, so the index stays without it (and is not used) rather than guess."""
+    by_id: dict[str, list[Report]] = {}
+    for item in pending:
+        by_id.setdefault(item.report.id, []).append(item.report)
+    ids = {entry[0] for entry in loaded}
+    return {rid: found[0] for rid, found in sorted(by_id.items()) if rid in ids and len(found) == 1}
+
+
+def commit(store_path: Path | None, written: Mapping[str, Report], records: Mapping[str, ReportRecord],
+           removed: Iterable[str] = ()) -> None:
+    """After the store and registry are written: put ``written`` reports' rows in, drop ``removed``
+    reports and those no longer recorded (or whose record changed but were not written here), and mark
+    the index usable."""
     if store_path is None:
         return
     with contextlib.suppress(Exception), _connect(store_path, False) as con:
@@ -83,7 +96,7 @@ def commit(store_path: Path | None, written: Mapping[str, Report], records: Mapp
             return
         con.execute("BEGIN TRANSACTION")
         try:
-            _apply(con, written, records)
+            _apply(con, written, records, removed)
             schema.set_meta(con, state=schema.OK, registry=registry_stamp(store_path))
         except Inexact:
             con.execute("ROLLBACK")
@@ -96,14 +109,14 @@ def commit(store_path: Path | None, written: Mapping[str, Report], records: Mapp
 
 
 def _apply(con: duckdb.DuckDBPyConnection, written: Mapping[str, Report],
-           records: Mapping[str, ReportRecord]) -> None:
+           records: Mapping[str, ReportRecord], removed: Iterable[str]) -> None:
     from yibao.graph import namespaces as ns
 
     indexed = dict((rid, (sha, version)) for rid, sha, version in
                    con.execute("SELECT report_id, sha256, version FROM reports").fetchall())
     stale = [rid for rid, known in indexed.items()
              if rid not in written and (rid not in records or known != (records[rid].sha256, records[rid].extractor))]
-    gone = sorted(set(stale) | set(written))
+    gone = sorted(set(stale) | set(written) | set(removed))
     if gone:
         graphs = [ns.report_graph(rid) for rid in gone]
         con.execute("DELETE FROM facts WHERE graph IN (SELECT unnest(?))", [graphs])
