@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from yibao.index import index_path
+from yibao.index import TWIN_QUERIES, index_path
 from yibao.index.fresh import open_current
 from yibao.index.sync import rebuild
 from yibao.index.twins import TWINS
@@ -152,6 +152,7 @@ def _check_twins(path: Path) -> int:
 
 def test_twins_match_sparql_on_the_samples(sample):
     assert set(TWINS) >= {"threshold", "value", "ranking", "series", "deficits"}
+    assert set(TWINS) == set(TWIN_QUERIES)
     assert _check_twins(sample) >= 15
 
 

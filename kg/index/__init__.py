@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 INDEX_FILE = "yibao-facts.duckdb"
+TWIN_QUERIES = ("deficits", "ranking", "series", "threshold", "value")  # canned queries with a SQL twin (twins.py)
 
 
 def index_path(store_path: Path) -> Path:
