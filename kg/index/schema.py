@@ -1,4 +1,4 @@
-"""The index's tables: facts, ancestors, reports and meta (its state and the registry stamp it matches)."""
+"""The index's tables: facts, ancestors, execution_rates, reports and meta (its state and the registry stamp it matches)."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ CREATE TABLE IF NOT EXISTS facts (
     policy VARCHAR, qualifier VARCHAR, approximation VARCHAR
 );
 CREATE TABLE IF NOT EXISTS ancestors (concept VARCHAR NOT NULL, ancestor VARCHAR NOT NULL);
+CREATE TABLE IF NOT EXISTS execution_rates (indicator VARCHAR NOT NULL, executed VARCHAR NOT NULL);  -- yb:executionRateOf
 CREATE TABLE IF NOT EXISTS reports (report_id VARCHAR PRIMARY KEY, sha256 VARCHAR NOT NULL, version VARCHAR NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
 """

@@ -150,14 +150,23 @@ _ANCESTORS_QUERY = """SELECT DISTINCT ?c ?a WHERE { GRAPH <%s> {
   UNION { ?x <http://www.w3.org/2004/02/skos/core#broader> ?c BIND(?c AS ?a) } } }"""
 
 
+_EXECUTION_QUERY = """SELECT DISTINCT ?i ?x WHERE { GRAPH <%s> {
+  ?i <https://w3id.org/yibao/ontology#executionRateOf> ?x FILTER(isIRI(?i) && isIRI(?x)) } }"""
+
+
 def _fill_ancestors(con: duckdb.DuckDBPyConnection, store: ox.Store) -> None:
-    """The ``skos:broader*`` closure of the ontology graph (each concept with itself)."""
+    """What the twins read from the ontology graph: the ``skos:broader*`` closure (each concept with
+    itself) and ``yb:executionRateOf``."""
     from yibao.graph import namespaces as ns
 
     pairs = sorted({(s["c"].value, s["a"].value) for s in store.query(_ANCESTORS_QUERY % ns.ONTOLOGY_GRAPH)})
     con.execute("DELETE FROM ancestors")
     if pairs:
         con.executemany("INSERT INTO ancestors VALUES (?, ?)", pairs)
+    rates = sorted({(s["i"].value, s["x"].value) for s in store.query(_EXECUTION_QUERY % ns.ONTOLOGY_GRAPH)})
+    con.execute("DELETE FROM execution_rates")
+    if rates:
+        con.executemany("INSERT INTO execution_rates VALUES (?, ?)", rates)
 
 
 def ontology_loaded(store_path: Path | None, store: ox.Store) -> None:

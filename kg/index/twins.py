@@ -151,16 +151,20 @@ def answer(con: duckdb.DuckDBPyConnection, bound: BoundQuery) -> list[dict[str, 
     from yibao.qa.queries import term_value
 
     twin = TWINS.get(bound.query.id)
-    if twin is None:
+    if twin is None and bound.query.id != "budget_execution":
         return None
+    names = _projection(bound)
+    params = {name: term_value(bound.substitutions.get(name)) for name in names if name not in _COLUMNS}
     where = _Where()
     try:
+        if twin is None:
+            from yibao.index import budget
+
+            return budget.answer(con, bound, names, params, _scalar, _iris, _decimal)
         order = twin(bound, where)
     except Inexact:
         return None
     fetched = con.execute(f"{_SELECT}{where.sql} ORDER BY {order}", where.args).fetchall()
-    names = _projection(bound)
-    params = {name: term_value(bound.substitutions.get(name)) for name in names if name not in _COLUMNS}
     out = []
     for row in fetched:
         facts = dict(zip(_COLUMNS, row))
