@@ -301,6 +301,13 @@ def test_missing_locked_or_interrupted_index_falls_back(tmp_path):
     assert open_current(store) is None
     rebuild(store, db)
     assert open_current(store) is not None
+    reader = duckdb.connect(str(index_path(store)), read_only=True)
+    try:
+        sync.begin(store, db)  # it cannot be marked: it is removed rather than left looking current
+    finally:
+        reader.close()
+    assert not index_path(store).exists() and open_current(store) is None
+    rebuild(store, db)
     index_path(store).write_bytes(b"not a database")
     assert open_current(store) is None
 

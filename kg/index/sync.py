@@ -10,6 +10,7 @@ left marked (or missing) and queries use SPARQL.
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,6 +36,9 @@ def registry_stamp(store_path: Path) -> str:
     return f"{st.st_size}:{st.st_mtime_ns}"
 
 
+_ATTEMPTS = 30  # × 0.1 s
+
+
 @contextlib.contextmanager
 def _connect(store_path: Path, create: bool) -> Iterator[duckdb.DuckDBPyConnection | None]:
     """The index opened for writing (None when it does not exist and ``create`` is false)."""
@@ -44,7 +48,14 @@ def _connect(store_path: Path, create: bool) -> Iterator[duckdb.DuckDBPyConnecti
     if not create and not path.is_file():
         yield None
         return
-    con = duckdb.connect(str(path))
+    for attempt in range(_ATTEMPTS):
+        try:
+            con = duckdb.connect(str(path))
+            break
+        except duckdb.IOException:  # a reader holds it (a question takes well under a second): wait for it
+            if attempt == _ATTEMPTS - 1:
+                raise
+            time.sleep(0.1)
     try:
         schema.create(con)
         yield con
@@ -64,13 +75,17 @@ def begin(store_path: Path | None, store: ox.Store) -> None:
     if store_path is None:
         return
     existed = index_path(store_path).is_file()
-    with contextlib.suppress(Exception), _connect(store_path, existed or _store_is_empty(store)) as con:
-        if con is None:
-            return
-        state = schema.get_meta(con).get("state") if existed else schema.OK
-        schema.set_meta(con, state=schema.WRITING if state == schema.OK else schema.BROKEN)
-        if not existed:  # just made: fill the ontology closure from the store
-            _fill_ancestors(con, store)
+    try:
+        with _connect(store_path, existed or _store_is_empty(store)) as con:
+            if con is None:
+                return
+            state = schema.get_meta(con).get("state") if existed else schema.OK
+            schema.set_meta(con, state=schema.WRITING if state == schema.OK else schema.BROKEN)
+            if not existed:  # just made: fill the ontology closure from the store
+                _fill_ancestors(con, store)
+    except Exception:  # noqa: BLE001 — it cannot be marked: remove it, so that it is not used (SPARQL answers)
+        with contextlib.suppress(OSError):
+            index_path(store_path).unlink()
 
 
 def written(pending: Iterable[Any], loaded: Iterable[tuple[Any, ...]]) -> dict[str, Report]:
