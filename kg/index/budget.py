@@ -108,5 +108,6 @@ def answer(con: duckdb.DuckDBPyConnection, bound: BoundQuery, names: list[str],
                       "unit": _C["unit:percent"], "numBasis": _C["basis:actual"], "derived": True}
             rows.append({name: facts.get(name, params.get(name)) for name in names})
     rows.sort(key=lambda r: (r["year"], r["region"], r["fund"], r["indicator"], r["derived"], r["value"],
-                             _nulls_first(r["start"]), _nulls_first(r["numStart"])))
+                             _nulls_first(r["start"]), _nulls_first(r["numStart"]), r["report"],
+                             _nulls_first(r["obs"]), r["period"], _nulls_first(r["denStart"])))
     return rows

@@ -52,7 +52,7 @@ def open_current(store_path: Path | None) -> FactIndex | None:
         from yibao.index.sync import _matches, registry_stamp
 
         meta = schema.get_meta(con)
-        if meta.get("state") == schema.OK and (meta.get("registry") == registry_stamp(store_path)
+        if meta.get("state") == schema.OK and meta.get("schema") == schema.VERSION and (meta.get("registry") == registry_stamp(store_path)
                                               or _matches(con, store_path)):
             return FactIndex(con)
     except Exception:  # noqa: BLE001

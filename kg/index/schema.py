@@ -32,6 +32,7 @@ CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL
 # meta "state": ok (usable), writing (a store write is under way), broken (a write was interrupted, or
 # a figure the index cannot hold exactly: `yibao index --rebuild` makes it anew)
 OK, WRITING, BROKEN = "ok", "writing", "broken"
+VERSION = "2"  # meta "schema": an index of another version is not used, nor updated, until rebuilt
 
 
 def create(con: duckdb.DuckDBPyConnection) -> None:

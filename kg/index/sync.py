@@ -79,8 +79,9 @@ def begin(store_path: Path | None, store: ox.Store) -> None:
         with _connect(store_path, existed or _store_is_empty(store)) as con:
             if con is None:
                 return
-            state = schema.get_meta(con).get("state") if existed else schema.OK
-            schema.set_meta(con, state=schema.WRITING if state == schema.OK else schema.BROKEN)
+            meta = schema.get_meta(con) if existed else {"state": schema.OK, "schema": schema.VERSION}
+            usable = meta.get("state") == schema.OK and meta.get("schema") == schema.VERSION
+            schema.set_meta(con, state=schema.WRITING if usable else schema.BROKEN, schema=meta.get("schema", ""))
             if not existed:  # just made: fill the ontology closure from the store
                 _fill_ancestors(con, store)
     except Exception:  # noqa: BLE001 — it cannot be marked: remove it, so that it is not used (SPARQL answers)
@@ -283,7 +284,7 @@ def rebuild(store_path: Path, store: ox.Store) -> int:
         if records:
             con.executemany("INSERT INTO reports VALUES (?, ?, ?)",
                             [(rid, r.sha256, r.extractor) for rid, r in sorted(records.items())])
-        schema.set_meta(con, state=schema.OK, registry=stamp)
+        schema.set_meta(con, state=schema.OK, registry=stamp, schema=schema.VERSION)
     finally:
         con.close()
     tmp.replace(path)
