@@ -343,3 +343,18 @@ def test_cli_ask_uses_a_current_index(synthetic):
     finally:
         moved.rename(index_path(synthetic))
     assert json.loads(done.stdout)["rows"] == with_index
+
+
+def test_coverage_and_latest_year_from_the_index(sample, synthetic):
+    """The look-ups a question's plan and its empty-answer notes make: the same from the index as by SPARQL."""
+    import pyoxigraph as ox
+    from yibao.qa.context import Context
+
+    for path in (sample, synthetic):
+        db = ox.Store.read_only(str(path))
+        plain, indexed = Context(db), Context(db, path=path)
+        assert indexed.fact_index is not None
+        region, parent, province = _regions(path)
+        for scope in (None, region, parent, province, "110000"):
+            assert indexed.coverage(scope) == plain.coverage(scope), scope
+            assert indexed.latest_year(scope) == plain.latest_year(scope), scope

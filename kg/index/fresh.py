@@ -27,6 +27,27 @@ class FactIndex:
         except Exception:  # noqa: BLE001 — the store answers instead
             return None
 
+    def coverage(self, region: str | None) -> list[tuple[int, str, str]] | None:
+        """(year, indicator IRI, fund IRI) of the figures for ``region`` (an IRI) and the regions below it,
+        or anywhere; None on any error."""
+        scoped = ("WHERE f.region IS NOT NULL AND (f.region = $r OR EXISTS (SELECT 1 FROM ancestors a "
+                  "WHERE a.concept = f.region AND a.ancestor = $r))") if region else ""
+        try:
+            return self.con.execute(f"SELECT DISTINCT f.year, f.indicator, f.fund FROM facts f {scoped}",
+                                    {"r": region} if region else {}).fetchall()
+        except Exception:  # noqa: BLE001
+            return None
+
+    def latest_year(self, region: str | None) -> tuple[int | None] | None:
+        """(the latest year of a figure with a region, in ``region`` or below it, or anywhere,); None on any error."""
+        scoped = ("AND (f.region = $r OR EXISTS (SELECT 1 FROM ancestors a WHERE a.concept = f.region "
+                  "AND a.ancestor = $r))") if region else ""
+        try:
+            return self.con.execute(f"SELECT max(f.year) FROM facts f WHERE f.region IS NOT NULL {scoped}",
+                                    {"r": region} if region else {}).fetchone()
+        except Exception:  # noqa: BLE001
+            return None
+
     def close(self) -> None:
         self.con.close()
 

@@ -84,8 +84,14 @@ class Context:
         """(years, (indicator, fund) pairs) the graph states for `region` and the regions below it (or anywhere)."""
         import pyoxigraph as ox
 
-        substitutions = {ox.Variable("scope"): ox.NamedNode(ns.code("region", region))} if region else {}
         years, pairs = set(), set()
+        indexed = self.fact_index.coverage(ns.code("region", region) if region else None) if self.fact_index else None
+        if indexed is not None:
+            for year, indicator, fund in indexed:
+                years.add(int(year))
+                pairs.add((local(indicator) or "", local(fund) or ""))
+            return sorted(years), pairs
+        substitutions = {ox.Variable("scope"): ox.NamedNode(ns.code("region", region))} if region else {}
         for row in self.store.query(_COVERAGE_QUERY if region else _COVERAGE_ANY_QUERY, substitutions=substitutions):
             years.add(int(row["y"].value))
             pairs.add((local(row["i"].value) or "", local(row["f"].value) or ""))
@@ -94,6 +100,10 @@ class Context:
     def latest_year(self, region: str | None) -> int | None:
         import pyoxigraph as ox
 
+        indexed = self.fact_index.latest_year(ns.code("region", region) if region else None) \
+            if self.fact_index else None
+        if indexed is not None:
+            return None if indexed[0] is None else int(indexed[0])
         if region:
             rows = self.store.query(_LATEST_YEAR_IN_QUERY,
                                     substitutions={ox.Variable("scope"): ox.NamedNode(ns.code("region", region))})
