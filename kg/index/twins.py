@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from yibao.graph import namespaces as ns
+from yibao.graph.terms import term_value
 from yibao.index.rows import Inexact, exact_decimal
 
 if TYPE_CHECKING:
@@ -52,10 +53,7 @@ def _scalar(bound: BoundQuery, name: str) -> Any:
 
 def _iris(bound: BoundQuery, name: str) -> list[str]:
     """A list parameter's IRIs ([]: any)."""
-    from yibao.qa.queries import _term
-
-    param = bound.query.params[name]
-    return [_term(param, item).value for item in bound.values.get(name) or []]
+    return [term.value for term in bound.lists.get(name, [])]
 
 
 def _flag(bound: BoundQuery, name: str) -> bool | None:
@@ -148,8 +146,6 @@ def _projection(bound: BoundQuery) -> list[str]:
 def answer(con: duckdb.DuckDBPyConnection, bound: BoundQuery) -> list[dict[str, Any]] | None:
     """The rows of ``bound`` from the index, or None when the query has no twin (or a parameter the
     index cannot compare exactly)."""
-    from yibao.qa.queries import term_value
-
     twin = TWINS.get(bound.query.id)
     if twin is None and bound.query.id != "budget_execution":
         return None
