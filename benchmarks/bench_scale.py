@@ -9,8 +9,9 @@ observations/s, CPU seconds of the whole process tree ÷ (wall × cores), the pe
 process and the peak sum over the process tree (sampled every 0.2 s; shared pages counted once per
 process), the store's size on disk (and per observation), whether every report was read with its
 intended region and year, a re-build with nothing changed, adding one report, and `yibao compact`
-(its time and the store's size after). Then each canned query
-(in-process, median of runs) next to the same filter in pandas on `yibao facts --format csv`, and
+(its time and the store's size after). Then each canned query (in-process, median of runs; by SPARQL
+and by the fact index where the query has a SQL twin) next to the same filter in pandas on
+`yibao facts --format csv`, and
 `yibao ask` end to end (a process per question, median). Results are merged by N into the JSON file
 and a markdown table beside it.
 """
@@ -138,32 +139,41 @@ def query_cases(region: str) -> dict[str, tuple[dict, object]]:
 
 
 def time_queries(store: Path, facts_csv: Path, region: str, runs: int) -> dict[str, dict]:
+    """Each canned query by SPARQL, by the fact index where it has a twin, and the same filter in pandas."""
     import pandas as pd
     import pyoxigraph as ox
+    from yibao.index.fresh import open_current
     from yibao.qa.queries import bind, get_query, run
 
-    df = pd.read_csv(facts_csv, dtype={"region_code": str})
-    db = ox.Store.read_only(str(store))
-    out = {}
-    for query_id, (values, frame) in query_cases(region).items():
-        bound = bind(get_query(query_id), values)
-        rows = run(db, bound)
+    def median_ms(call) -> tuple[object, float]:  # noqa: ANN001
+        result = call()
         times = []
         for _ in range(runs):
             began = time.perf_counter()
-            rows = run(db, bound)
+            result = call()
             times.append(time.perf_counter() - began)
-        entry = {"rows": len(rows), "median_ms": round(statistics.median(times) * 1000, 1)}
+        return result, statistics.median(times) * 1000
+
+    df = pd.read_csv(facts_csv, dtype={"region_code": str})
+    db = ox.Store.read_only(str(store))
+    index = open_current(store)
+    out = {}
+    for query_id, (values, frame) in query_cases(region).items():
+        bound = bind(get_query(query_id), values)
+        rows, ms = median_ms(lambda bound=bound, db=db: run(db, bound))
+        entry = {"rows": len(rows), "median_ms": round(ms, 1)}
+        if index is not None and index.answer(bound) is not None:
+            indexed, ims = median_ms(lambda bound=bound, db=db: run(db, bound, index))
+            entry |= {"index_ms": round(ims, 2), "index_same_rows": indexed == rows}
         if frame is not None:
-            frame(df)
-            ptimes = []
-            for _ in range(runs):
-                began = time.perf_counter()
-                result = frame(df)
-                ptimes.append(time.perf_counter() - began)
-            entry |= {"pandas_rows": len(result), "pandas_ms": round(statistics.median(ptimes) * 1000, 2)}
+            result, pms = median_ms(lambda frame=frame: frame(df))
+            entry |= {"pandas_rows": len(result), "pandas_ms": round(pms, 2)}
             entry["ratio"] = round(entry["median_ms"] / max(entry["pandas_ms"], 0.01), 1)
+            if "index_ms" in entry:
+                entry["index_ratio"] = round(entry["index_ms"] / max(entry["pandas_ms"], 0.01), 2)
         out[query_id] = entry
+    if index is not None:
+        index.close()
     del db
     return out
 
@@ -258,10 +268,20 @@ def bench(n: int, work: Path, jobs: int, validate: bool, runs: int, with_queries
     print(f"[{n}] queries and ask …", flush=True)
     queries = time_queries(store, facts_csv, zhuzhou, runs)
     ask = time_ask(store, questions(names), max(1, runs // 2), work / "cache")
+    from yibao.index import index_path
+
+    aside = index_path(store).with_name("index-aside.duckdb")  # the same questions without the index: SPARQL
+    index_path(store).rename(aside)
+    try:
+        ask_sparql = time_ask(store, questions(names), max(1, runs // 2), work / "cache")
+    finally:
+        aside.rename(index_path(store))
     return entry | {
-        "facts_export_s": round(facts_s, 2), "queries": queries, "ask": ask,
+        "facts_export_s": round(facts_s, 2), "queries": queries, "ask": ask, "ask_sparql": ask_sparql,
         "ask_median_ms": round(statistics.median(v["median_ms"] for v in ask.values()), 1),
         "ask_max_ms": max(v["median_ms"] for v in ask.values()),
+        "ask_sparql_median_ms": round(statistics.median(v["median_ms"] for v in ask_sparql.values()), 1),
+        "ask_sparql_max_ms": max(v["median_ms"] for v in ask_sparql.values()),
     }
 
 
@@ -276,19 +296,24 @@ def markdown(results: dict) -> str:
             ("store after compact (MB)", "compacted_store_mb"),
             ("bytes / observation after compact", "compacted_bytes_per_observation"),
             ("`yibao facts -f csv` (s)", "facts_export_s"),
-            ("`yibao ask` median (ms)", "ask_median_ms"), ("`yibao ask` slowest (ms)", "ask_max_ms")]
+            ("`yibao ask` median (ms)", "ask_median_ms"), ("`yibao ask` slowest (ms)", "ask_max_ms"),
+            ("`yibao ask` median, no fact index (ms)", "ask_sparql_median_ms"),
+            ("`yibao ask` slowest, no fact index (ms)", "ask_sparql_max_ms")]
     lines = [f"# Scale benchmark ({results['machine']}, {results['cpus']} cores)", "",
              "| | " + " | ".join(f"N = {n}" for n in sizes) + " |", "|---|" + "---|" * len(sizes)]
     for label, key in rows:
         lines.append(f"| {label} | " + " | ".join(str(results["sizes"][n].get(key, "")) for n in sizes) + " |")
-    lines += ["", "Canned queries, in-process median ms (pandas on the exported facts, ms; ratio)", "",
+    lines += ["", "Canned queries, in-process median ms: SPARQL [fact index] (pandas on the exported facts, ms; "
+              "SPARQL ratio; index ratio)", "",
               "| query | " + " | ".join(f"N = {n}" for n in sizes) + " |", "|---|" + "---|" * len(sizes)]
     for query_id in next((e["queries"] for e in results["sizes"].values() if e["queries"]), {}):
         cells = []
         for n in sizes:
             q = results["sizes"][n]["queries"].get(query_id, {})
-            pandas = f" ({q['pandas_ms']}; {q['ratio']}×)" if "pandas_ms" in q else " (n/a)"
-            cells.append(f"{q.get('median_ms', '')}{pandas}")
+            pandas = f" ({q['pandas_ms']}; {q['ratio']}×" if "pandas_ms" in q else " (n/a"
+            pandas += f"; {q['index_ratio']}×)" if "index_ratio" in q else ")"
+            index = f" [{q['index_ms']}]" if "index_ms" in q else ""
+            cells.append(f"{q.get('median_ms', '')}{index}{pandas}")
         lines.append(f"| {query_id} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 

@@ -1,4 +1,4 @@
-"""`yibao reports`, `yibao remove`, `yibao doctor` and `yibao compact`: what is in the store, taking
+"""`yibao reports`, `yibao remove`, `yibao doctor`, `yibao compact` and `yibao index`: what is in the store, taking
 reports out, checking (and repairing) a store, and rewriting it smaller."""
 
 from __future__ import annotations
@@ -151,3 +151,42 @@ def compact(
         return
     typer.echo(f"compacted {path}: {done.quads:,} quads, {done.bytes_before / 1e6:,.1f} MB -> "
                f"{done.bytes_after / 1e6:,.1f} MB in {done.seconds:.1f} s")
+
+
+@app.command()
+def index(
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Make the fact index anew from the store (by SPARQL).")
+                       ] = False,
+    store: Annotated[Path | None, typer.Option("--store", help=STORE_HELP)] = None,
+) -> None:
+    """The fact index (yibao-facts.duckdb): whether the canned queries can use it; --rebuild makes it
+    anew from the store (a store built before the index existed, after `doctor --repair`, …)."""
+    from yibao.graph.store import StoreError, open_store_read_only, resolve_store_path
+    from yibao.index import index_path
+    from yibao.index.fresh import open_current
+
+    path = resolve_store_path(store)
+    if rebuild:
+        from yibao.index.rows import Inexact
+        from yibao.index.sync import rebuild as rebuild_index
+
+        try:
+            db = open_store_read_only(path)
+            rows = rebuild_index(path, db)
+        except StoreError as e:
+            fail(str(e))
+        except Inexact as e:
+            fail(f"the index cannot hold the store's figures exactly ({e}); queries use SPARQL")
+        except Exception as e:  # noqa: BLE001 — duckdb: locked by a build, no space, …
+            fail(f"cannot write {index_path(path)}: {str(e).strip().splitlines()[0] if str(e).strip() else e}")
+        typer.echo(f"rebuilt {index_path(path)}: {rows:,} fact rows")
+        return
+    found = open_current(path)
+    if found is None:
+        state = "missing" if not index_path(path).is_file() else "not current (or in use by a build)"
+        typer.echo(f"{index_path(path)}: {state}; the canned queries use SPARQL "
+                   f"(`yibao index --rebuild --store {path}` makes it anew)")
+        raise typer.Exit(1)
+    rows = found.con.execute("SELECT count(*) FROM facts").fetchone()[0]
+    found.close()
+    typer.echo(f"{index_path(path)}: current, {rows:,} fact rows")

@@ -192,7 +192,7 @@ class KnowledgeGraph:
         """The full answer (template, parameters, SPARQL, rows, notes); raises ``QAError`` if it cannot."""
         from yibao.qa.interpret import ask
 
-        return ask(self.store, question, lang=lang)
+        return ask(self.store, question, lang=lang, path=None if self.endpoint is not None else self.path)
 
     def ask(self, question: str, lang: str = "auto") -> pd.DataFrame:
         """Answer a question in Chinese or English: the rows of ``yibao ask --format json``.

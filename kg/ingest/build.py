@@ -391,16 +391,20 @@ def _record_stamps(session: StoreSession, stamps: dict[str, tuple[str, dict[str,
     """Record the size and time of files hashed and found unchanged, so the next build need not read
     them (under the store's lock, into the records as they are now)."""
     from yibao.graph.registry import read_registry
+    from yibao.index import sync as fact_index
 
     assert session.path is not None
-    session.open()
+    store = session.open()
     try:
+        fact_index.begin(session.path, store)  # the index notes the registry it matches: it is rewritten
         records = read_registry(session.path)
         for rid, (sha256, stamp) in stamps.items():
             if rid in records and records[rid].sha256 == sha256:
                 records[rid].size, records[rid].mtime_ns = stamp["size"], stamp["mtime_ns"]
         _save_records(session.path, records, outcome)
+        fact_index.commit(session.path, {}, records)
     finally:
+        del store
         session.close()
 
 
@@ -548,7 +552,11 @@ def _write_batch(session: StoreSession, pending: list[_Pending], outcome: BuildO
     if outcome.disk_full:
         outcome.skipped += [(p.path.name, "not written: no space left on the device") for p in pending]
         return
+    from yibao.index import sync as fact_index
+
     store = session.open()
+    fact_index.begin(session.path, store)
+    before = len(outcome.loaded)
     try:
         records = read_registry(session.path) if session.path else {}
         known = _known_reports(store, records, [(p.report.id, p.path, p.report.sha256)  # type: ignore[attr-defined]
@@ -586,6 +594,7 @@ def _write_batch(session: StoreSession, pending: list[_Pending], outcome: BuildO
             return
         if session.path is not None:
             _save_records(session.path, records, outcome)
+            fact_index.commit(session.path, fact_index.written(pending, outcome.loaded[before:]), records)
     finally:
         del store
         session.close()
@@ -774,7 +783,9 @@ def remove_reports(store: pyoxigraph.Store, report_ids: list[str], store_path: P
     """Drop the reports' graphs and their records."""
     from yibao.graph.registry import read_registry, write_registry
     from yibao.graph.store import remove_report
+    from yibao.index import sync as fact_index
 
+    fact_index.begin(store_path, store)
     for report_id in report_ids:
         remove_report(store, report_id)
     if store_path is not None:
@@ -784,6 +795,7 @@ def remove_reports(store: pyoxigraph.Store, report_ids: list[str], store_path: P
                 records.pop(r, None)
             with contextlib.suppress(OSError):
                 write_registry(store_path, records)
+        fact_index.commit(store_path, {}, records, removed=report_ids)
 
 
 def ensure_ontology(db: pyoxigraph.Store, store_path: Path | None, force: bool, outcome: BuildOutcome) -> int:
@@ -807,6 +819,9 @@ def ensure_ontology(db: pyoxigraph.Store, store_path: Path | None, force: bool, 
     if store_path is not None:
         with contextlib.suppress(OSError):
             write_registry(store_path, read_registry(store_path), BuildState(digest, triples))
+        from yibao.index import sync as fact_index
+
+        fact_index.ontology_loaded(store_path, db)
     return triples
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from yibao.graph import namespaces as ns
@@ -10,6 +11,7 @@ from yibao.qa.lexicon import QALexicon, load_qa_lexicon
 if TYPE_CHECKING:
     import pyoxigraph as ox
     from yibao.graph.vocab import Vocabulary
+    from yibao.index.fresh import FactIndex
 
 _DATA_REGIONS_QUERY = f"""
 SELECT DISTINCT ?r WHERE {{
@@ -43,12 +45,23 @@ SELECT ?scope (MAX(?y) AS ?latest) WHERE {{
 class Context:
     """The store and vocabulary a question is answered against."""
 
-    def __init__(self, store: ox.Store, lexicon: QALexicon | None = None) -> None:
+    def __init__(self, store: ox.Store, lexicon: QALexicon | None = None, path: Path | None = None) -> None:
         self.store = store
+        self.path = path  # the local store's folder (None: a remote endpoint, or not known): its fact index
+        self._index: FactIndex | None | bool = False
         self.lexicon = lexicon or load_qa_lexicon()
         self.vocab: Vocabulary = self.lexicon.vocab
         self._data_regions: set[str] | None = None
         self._alliances: list[str] | None = None
+
+    @property
+    def fact_index(self) -> FactIndex | None:
+        """The store's fact index when it is current (opened once), else None: SPARQL answers."""
+        if self._index is False:
+            from yibao.index.fresh import open_current
+
+            self._index = open_current(self.path)
+        return self._index  # type: ignore[return-value]
 
     def data_regions(self) -> set[str]:
         """Regions the reports hold figures or policies for, and every region above them."""
@@ -71,8 +84,14 @@ class Context:
         """(years, (indicator, fund) pairs) the graph states for `region` and the regions below it (or anywhere)."""
         import pyoxigraph as ox
 
-        substitutions = {ox.Variable("scope"): ox.NamedNode(ns.code("region", region))} if region else {}
         years, pairs = set(), set()
+        indexed = self.fact_index.coverage(ns.code("region", region) if region else None) if self.fact_index else None
+        if indexed is not None:
+            for year, indicator, fund in indexed:
+                years.add(int(year))
+                pairs.add((local(indicator) or "", local(fund) or ""))
+            return sorted(years), pairs
+        substitutions = {ox.Variable("scope"): ox.NamedNode(ns.code("region", region))} if region else {}
         for row in self.store.query(_COVERAGE_QUERY if region else _COVERAGE_ANY_QUERY, substitutions=substitutions):
             years.add(int(row["y"].value))
             pairs.add((local(row["i"].value) or "", local(row["f"].value) or ""))
@@ -81,6 +100,10 @@ class Context:
     def latest_year(self, region: str | None) -> int | None:
         import pyoxigraph as ox
 
+        indexed = self.fact_index.latest_year(ns.code("region", region) if region else None) \
+            if self.fact_index else None
+        if indexed is not None:
+            return None if indexed[0] is None else int(indexed[0])
         if region:
             rows = self.store.query(_LATEST_YEAR_IN_QUERY,
                                     substitutions={ox.Variable("scope"): ox.NamedNode(ns.code("region", region))})

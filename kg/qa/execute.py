@@ -88,22 +88,24 @@ def _rank(rows: list[dict[str, Any]], limit: int | None) -> list[dict[str, Any]]
 
 
 def execute(ctx: Context, plan: Plan, lang: str) -> tuple[list[dict[str, Any]], list[BoundQuery]]:
+    from yibao.index import TWIN_QUERIES
     from yibao.qa.queries import bind, get_query, run
 
     template = "value" if plan.template == "ranking" and plan.runs and "region" in plan.runs[0] else plan.template
     query = get_query(template)
+    index = ctx.fact_index if template in TWIN_QUERIES else None  # opened only for a query it can answer
     shaper = Shaper(ctx.vocab, lang)
     rows: list[dict[str, Any]] = []
     bounds = []
     for values in plan.runs:
         bound = bind(query, values)
         bounds.append(bound)
-        solutions = run(ctx.store, bound)
+        solutions = run(ctx.store, bound, index)
         if not solutions and plan.fallback_scope and values.get("region"):
             widened = dict(values, regionScope=values["region"])
             del widened["region"]
             bound = bind(query, widened)
-            solutions = run(ctx.store, bound)
+            solutions = run(ctx.store, bound, index)
             if solutions:
                 bounds[-1] = bound
                 name = concept_label(ctx.vocab, "region", values["region"], lang)

@@ -25,14 +25,19 @@ from yibao.qa.question import parse
 from yibao.qa.slots import Slots
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import pyoxigraph as ox
 
 __all__ = ["Answer", "Context", "QAError", "ask", "cell", "examples"]
 
 
-def ask(store: ox.Store, question: str, lang: str = "auto", ctx: Context | None = None) -> Answer:
-    """Answer `question`; raises QAError when it cannot (the message is in the question's language)."""
-    ctx = ctx or Context(store)
+def ask(store: ox.Store, question: str, lang: str = "auto", ctx: Context | None = None,
+        path: Path | None = None) -> Answer:
+    """Answer `question`; raises QAError when it cannot (the message is in the question's language).
+
+    ``path``: the local store's folder, whose fact index (when current) answers the canned queries."""
+    ctx = ctx or Context(store, path=path)
     if not question.strip():
         raise QAError("no_template", _t("zh" if lang == "zh" else "en", "问题是空的", "the question is empty"),
                       "zh" if lang == "zh" else "en", examples=True)

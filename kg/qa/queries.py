@@ -39,9 +39,11 @@ from typing import TYPE_CHECKING, Any
 
 from yibao import resources
 from yibao.graph import namespaces as ns
+from yibao.graph.terms import term_value
 
 if TYPE_CHECKING:
     import pyoxigraph as ox
+    from yibao.index.fresh import FactIndex
 
 CODE_TYPES = ("region", "fund", "indicator", "basis", "statistic", "policy", "qualifier", "unit", "finding-category")
 SCALAR_TYPES = ("decimal", "integer", "boolean", "string")
@@ -100,6 +102,7 @@ class BoundQuery:
     sparql: str  # the text run (VALUES blocks filled in)
     substitutions: dict[str, Any]  # variable name → pyoxigraph term
     values: dict[str, Any]  # parameter name → value as given (after defaults), for display
+    lists: dict[str, list[Any]] = field(default_factory=dict)  # list parameter → its terms ([]: any)
 
     def explain(self) -> str:
         """The SPARQL as run, preceded by comments listing the substituted variables."""
@@ -267,6 +270,7 @@ def bind(query: CannedQuery, values: dict[str, Any] | None = None) -> BoundQuery
     text = query.text
     substitutions: dict[str, Any] = {}
     shown: dict[str, Any] = {}
+    lists: dict[str, list[Any]] = {}
     for name, param in query.params.items():
         given = values.get(name)
         if given is None and param.default is not None:
@@ -275,10 +279,13 @@ def bind(query: CannedQuery, values: dict[str, Any] | None = None) -> BoundQuery
             if param.required:
                 raise QueryError(f"query {query.id} needs the parameter {name} ({param.description})")
             shown[name] = [] if param.many else None
+            if param.many:
+                lists[name] = []
             continue
         if param.many:
             items = [given] if isinstance(given, (str, int, Decimal)) else list(given)
             terms = [_term(param, item) for item in items]
+            lists[name] = terms
             block = "VALUES ?" + name + " { " + (" ".join(str(t) for t in terms) if terms else "UNDEF") + " }"
             text = _values_block(name).sub(lambda _m, block=block: block, text)  # every block of ?name
             condition = (f"FILTER(?{name} IN ({', '.join(str(t) for t in terms)}))" if terms
@@ -289,39 +296,23 @@ def bind(query: CannedQuery, values: dict[str, Any] | None = None) -> BoundQuery
             term = _term(param, given)
             substitutions[name] = term
             shown[name] = term_value(term) if param.type not in CODE_TYPES else str(given).rsplit("/", 1)[-1]
-    return BoundQuery(query, text, substitutions, shown)
+    return BoundQuery(query, text, substitutions, shown, lists)
 
 
 # --- running --------------------------------------------------------------------------------------
 
-def term_value(term: Any) -> Any:
-    """A pyoxigraph term as a plain Python value: IRIs as str, numbers as Decimal/int, bool, str."""
+def run(store: ox.Store, bound: BoundQuery, index: FactIndex | None = None) -> list[dict[str, Any]]:
+    """Run a bound query; one dict per solution, variable name → plain value (None if unbound).
+
+    With a current fact ``index`` (`yibao.index.fresh.open_current`), a query with a SQL twin is
+    answered from it (the same rows); otherwise, and on any error there, by SPARQL over ``store``.
+    """
     import pyoxigraph as ox
 
-    if term is None:
-        return None
-    if isinstance(term, ox.Literal):
-        datatype = term.datatype.value if term.datatype is not None else ""
-        local = datatype.rsplit("#", 1)[-1]
-        if local in ("integer", "int", "long", "short", "nonNegativeInteger", "positiveInteger", "gYear"):
-            try:
-                return int(term.value)
-            except ValueError:
-                return term.value
-        if local in ("decimal", "double", "float"):
-            try:
-                return Decimal(term.value)
-            except InvalidOperation:
-                return term.value
-        if local == "boolean":
-            return term.value in ("true", "1")
-        return term.value
-    return term.value
-
-
-def run(store: ox.Store, bound: BoundQuery) -> list[dict[str, Any]]:
-    """Run a bound query; one dict per solution, variable name → plain value (None if unbound)."""
-    import pyoxigraph as ox
+    if index is not None:
+        rows = index.answer(bound)
+        if rows is not None:
+            return rows
 
     subs = {ox.Variable(name): term for name, term in bound.substitutions.items()}
     solutions = store.query(bound.sparql, substitutions=subs)
