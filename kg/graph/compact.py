@@ -51,6 +51,12 @@ def directory_bytes(path: Path) -> int:
     return sum(p.stat().st_size for p in Path(path).iterdir() if p.is_file())
 
 
+def _rocksdb_bytes(path: Path) -> int:
+    """The size of RocksDB's files in ``path`` (not the registry or the fact index)."""
+    own = set(_own_files(path))
+    return sum(p.stat().st_size for p in Path(path).iterdir() if p.is_file() and p not in own)
+
+
 def _own_files(path: Path) -> list[Path]:
     """The files yibao keeps in a store directory beside RocksDB's (the report registry)."""
     rocksdb = ("MANIFEST-", "OPTIONS-", "LOG")
@@ -98,7 +104,7 @@ def compact(path: Path) -> CompactOutcome:
             raise StoreError(f"compacting {path}: {len(fresh):,} quads in the copy, {quads:,} in the store; "
                              "the store is unchanged")
         del fresh
-        if directory_bytes(new) > before * WORTH_IT:  # RocksDB had already compressed it: keep the store
+        if directory_bytes(new) > _rocksdb_bytes(path) * WORTH_IT:  # RocksDB had already compressed it
             shutil.rmtree(new, ignore_errors=True)
             return CompactOutcome(quads, before, before, round(time.perf_counter() - began, 2), replaced=False)
         for own in _own_files(path):
