@@ -212,7 +212,8 @@ def time_ask(store: Path, asked: list[str], runs: int, cache: Path) -> dict[str,
     return out
 
 
-def bench(n: int, work: Path, jobs: int, validate: bool, runs: int, with_queries: bool = True) -> dict:
+def bench(n: int, work: Path, jobs: int, validate: bool, runs: int, with_queries: bool = True,
+          compact: bool = True) -> dict:
     reports, store = work / "reports", work / "store"
     shutil.rmtree(work, ignore_errors=True)
     expected = generate(reports, n)
@@ -237,9 +238,11 @@ def bench(n: int, work: Path, jobs: int, validate: bool, runs: int, with_queries
     extra.write_text(render(bases[n % 5], places[-1], 0, "plain"), encoding="utf-8")
     print(f"[{n}] adding one report …", flush=True)
     added = run_measured(command)
-    print(f"[{n}] compacting …", flush=True)
-    compacted = run_measured([*YIBAO, "compact", "--store", str(store)])
-    compact_size = store_bytes(store)
+    compacted, compact_size = {"wall_s": None, "exit": None}, size
+    if compact:
+        print(f"[{n}] compacting …", flush=True)
+        compacted = run_measured([*YIBAO, "compact", "--store", str(store)])
+        compact_size = store_bytes(store)
     entry = {
         "n": n, "jobs": jobs or os.cpu_count(), "validate": validate, "build_exit": first["exit"],
         "build_wall_s": first["wall_s"], "reports_per_s": round(n / first["wall_s"], 1), "observations": observations,
@@ -325,6 +328,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-validate", action="store_true")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--build-only", action="store_true", help="no facts export, canned queries or ask")
+    parser.add_argument("--no-compact", action="store_true", help="do not measure `yibao compact`")
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
     parser.add_argument("--output", type=Path, default=ROOT / "benchmarks" / "results" / "scale.json")
     args = parser.parse_args(argv)
@@ -335,7 +339,8 @@ def main(argv: list[str] | None = None) -> None:
     base = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="yibao-scale-"))
     try:
         for n in args.n:
-            entry = bench(n, base / f"n{n}", args.jobs, not args.no_validate, args.runs, not args.build_only)
+            entry = bench(n, base / f"n{n}", args.jobs, not args.no_validate, args.runs, not args.build_only,
+                          not args.no_compact)
             results["sizes"][str(n)] = entry
             print(json.dumps({k: v for k, v in entry.items() if k not in ("queries", "ask")}, indent=1), flush=True)
             args.output.parent.mkdir(parents=True, exist_ok=True)
