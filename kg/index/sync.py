@@ -269,23 +269,48 @@ def rebuild(store_path: Path, store: ox.Store) -> int:
     tmp.unlink(missing_ok=True)
     import duckdb
 
-    try:
-        rows = sorted((_fact_row(s) for s in store.query(_FACTS_QUERY)), key=_row_key)
-    except Inexact:
-        with contextlib.suppress(Exception), _connect(store_path, False) as old:
-            if old is not None:
-                schema.set_meta(old, state=schema.BROKEN)
-        raise
     con = duckdb.connect(str(tmp))
+    count = 0
     try:
         schema.create(con)
-        _insert_facts(con, rows)
+        chunk: list[tuple[Any, ...]] = []
+        for rows in _rows_by_graph(store):  # one graph's rows at a time: memory stays bounded
+            chunk += rows
+            if len(chunk) >= _CHUNK_ROWS:
+                _insert_facts(con, chunk)
+                count, chunk = count + len(chunk), []
+        _insert_facts(con, chunk)
+        count += len(chunk)
         _fill_ancestors(con, store)
         if records:
             con.executemany("INSERT INTO reports VALUES (?, ?, ?)",
                             [(rid, r.sha256, r.extractor) for rid, r in sorted(records.items())])
         schema.set_meta(con, state=schema.OK, registry=stamp, schema=schema.VERSION)
-    finally:
+    except Inexact:
         con.close()
+        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(Exception), _connect(store_path, False) as old:
+            if old is not None:
+                schema.set_meta(old, state=schema.BROKEN)
+        raise
+    except BaseException:
+        con.close()
+        tmp.unlink(missing_ok=True)
+        raise
+    con.close()
     tmp.replace(path)
-    return len(rows)
+    return count
+
+
+_CHUNK_ROWS = 100_000  # fact rows inserted at a time by a rebuild
+
+
+def _rows_by_graph(store: ox.Store) -> Iterator[list[tuple[Any, ...]]]:
+    """Every named graph's fact rows, graphs in IRI order and each graph's rows sorted: the order of
+    one query over the store sorted by row, read one graph at a time."""
+    import pyoxigraph as ox
+
+    graphs = sorted(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode))
+    for graph in graphs:
+        solutions = store.query(_FACTS_QUERY, substitutions={ox.Variable("g"): ox.NamedNode(graph)})
+        yield sorted((_fact_row(s) for s in solutions), key=_row_key)
