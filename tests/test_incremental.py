@@ -96,3 +96,24 @@ def test_a_changed_file_replaces_its_graph_and_force_extracts_all(tmp_path, repo
     assert rows and all(",2021," not in row for row in rows) and any(",2020," in row for row in rows)
     output = build(folder, store, "--force")
     assert "8 of 8" in output and "unchanged" not in output
+
+
+def test_a_moved_checkout_refreshes_reports_made_by_an_older_extractor(tmp_path):
+    """The same files in another folder: not loaded twice while the store is current, but a report made
+    by an older extractor version is re-extracted from them (a store must not keep stale graphs)."""
+    first, second, store = tmp_path / "a", tmp_path / "b", tmp_path / "store"
+    shutil.copytree(SAMPLES, first)
+    shutil.copytree(SAMPLES, second)
+    build(first, store)
+    assert "not loaded twice" in build(second, store)
+    registry = store / "yibao-reports.json"
+    data = json.loads(registry.read_text(encoding="utf-8"))
+    for record in data["reports"].values():
+        record["extractor"] = "an-older-version"
+    registry.write_text(json.dumps(data), encoding="utf-8")
+    before = outputs(store)
+    out = build(second, store)
+    assert "not loaded twice" not in out and "5 of 5" in out, out
+    assert outputs(store) == before  # the same reports, ids and facts, now made by this extractor
+    sources = {r["source"] for r in json.loads(registry.read_text(encoding="utf-8"))["reports"].values()}
+    assert sources == {str(p.resolve()) for p in second.glob("*.txt")}

@@ -241,13 +241,15 @@ class _Known:
     sha256: str
     label: str  # file name
     source: str | None  # absolute path, when recorded
+    current: bool = True  # made by this extractor version (False: a file with its content re-extracts it)
 
 
 def _known_reports(store: pyoxigraph.Store, records: dict,
-                   batch: list[tuple[str, Path, str]] | None = None) -> dict[str, _Known]:
+                   batch: list[tuple[str, Path, str]] | None = None, version: str | None = None) -> dict[str, _Known]:
     """The reports in the store; with ``batch`` ((stem, path, sha256) of the files about to be written)
     only those ``choose_id`` needs: the same content, or an id the files could take (index look-ups, so
-    a batch costs the same whatever the size of the store)."""
+    a batch costs the same whatever the size of the store). With ``version`` (and records), a report
+    recorded under another extractor version, or not recorded, is marked not current."""
     import pyoxigraph as ox
     from yibao.graph import namespaces as ns
 
@@ -273,7 +275,8 @@ def _known_reports(store: pyoxigraph.Store, records: dict,
                       for p in (sha_p, file_p))
         rid = ns.decode_id(g.value[len(prefix):])
         record = records.get(rid)
-        known[rid] = _Known(sha, label, record.source if record and record.sha256 == sha else None)
+        current = not version or not records or (record is not None and record.extractor == version)
+        known[rid] = _Known(sha, label, record.source if record and record.sha256 == sha else None, current)
     return known
 
 
@@ -287,7 +290,9 @@ def choose_id(stem: str, path: Path, sha256: str, known: dict[str, _Known]) -> t
     """The id a file's report gets, and a note: ``(None, why)`` when it is the same content as a loaded report.
 
     Same path as a loaded report: that report (replaced). Same content as a report from elsewhere: not
-    loaded again. A different report already holds the file's stem: the stem plus a hash of the path.
+    loaded again — unless that report was made by an older extractor, which this file then replaces (a
+    checkout moved to another folder must not keep stale graphs). A different report already holds the
+    file's stem: the stem plus a hash of the path.
     """
     source = str(Path(path).resolve())
 
@@ -300,6 +305,10 @@ def choose_id(stem: str, path: Path, sha256: str, known: dict[str, _Known]) -> t
             if rid == stem and k.source is None:
                 continue  # the same file name, place unknown: re-ingest as before
             where = k.source or k.label
+            if not k.current:
+                return rid, (None if rid == stem else
+                             f"{path} has the content of report {rid} (loaded from {where} by an older "
+                             f"extractor): {rid} is re-extracted from it")
             return None, f"same content as report {rid} (loaded from {where}); not loaded twice"
     for candidate in (stem, f"{stem}-{path_hash(path)}"):
         if candidate not in known or same_place(candidate):
@@ -560,7 +569,7 @@ def _write_batch(session: StoreSession, pending: list[_Pending], outcome: BuildO
     try:
         records = read_registry(session.path) if session.path else {}
         known = _known_reports(store, records, [(p.report.id, p.path, p.report.sha256)  # type: ignore[attr-defined]
-                                                for p in pending])
+                                                for p in pending], version)
         fresh: list[tuple[str, _Pending]] = []
         for i, item in enumerate(pending):
             path, report = item.path, item.report
