@@ -12,6 +12,11 @@ if TYPE_CHECKING:
     from yibao.qa.queries import BoundQuery
 
 
+# a fact of region $r or of a region below it (the ancestors table holds the skos:broader* closure)
+_IN_REGION = ("(f.region = $r OR EXISTS (SELECT 1 FROM ancestors a WHERE a.concept = f.region "
+              "AND a.ancestor = $r))")
+
+
 class FactIndex:
     """A current index, open read-only: answers the canned queries that have a SQL twin."""
 
@@ -30,8 +35,7 @@ class FactIndex:
     def coverage(self, region: str | None) -> list[tuple[int, str, str]] | None:
         """(year, indicator IRI, fund IRI) of the figures for ``region`` (an IRI) and the regions below it,
         or anywhere; None on any error."""
-        scoped = ("WHERE f.region IS NOT NULL AND (f.region = $r OR EXISTS (SELECT 1 FROM ancestors a "
-                  "WHERE a.concept = f.region AND a.ancestor = $r))") if region else ""
+        scoped = f"WHERE f.region IS NOT NULL AND {_IN_REGION}" if region else ""
         try:
             return self.con.execute(f"SELECT DISTINCT f.year, f.indicator, f.fund FROM facts f {scoped}",
                                     {"r": region} if region else {}).fetchall()
@@ -40,8 +44,7 @@ class FactIndex:
 
     def latest_year(self, region: str | None) -> tuple[int | None] | None:
         """(the latest year of a figure with a region, in ``region`` or below it, or anywhere,); None on any error."""
-        scoped = ("AND (f.region = $r OR EXISTS (SELECT 1 FROM ancestors a WHERE a.concept = f.region "
-                  "AND a.ancestor = $r))") if region else ""
+        scoped = f"AND {_IN_REGION}" if region else ""
         try:
             return self.con.execute(f"SELECT max(f.year) FROM facts f WHERE f.region IS NOT NULL {scoped}",
                                     {"r": region} if region else {}).fetchone()
