@@ -14,7 +14,6 @@ from yibao.graph.rdf import decimal_lexical
 from yibao.model import FACT_COLUMNS
 
 _REPORT_GRAPH_PREFIX = ns.report_graph("")
-_REPORT_IRI_PREFIX = ns.report_iri("")
 
 # Every observation with its evidence; ?region/?refYear/?fund/?indicator may be pre-bound
 # through `substitutions` (never by pasting user text into the query).
@@ -168,7 +167,7 @@ def iter_fact_rows(
         yield from sorted(_fact_solutions(store, _facts_query(within), substitutions, labels, within),
                           key=_row_order)
         return
-    graphs = sorted((ns.report_id_of(_REPORT_IRI_PREFIX + g.value[len(_REPORT_GRAPH_PREFIX):]), g)
+    graphs = sorted((ns.decode_id(g.value[len(_REPORT_GRAPH_PREFIX):]), g)
                     for g in store.named_graphs()
                     if isinstance(g, ox.NamedNode) and g.value.startswith(_REPORT_GRAPH_PREFIX))
     for _, graph in graphs:
