@@ -144,8 +144,22 @@ def _apply(con: duckdb.DuckDBPyConnection, written: Mapping[str, Report],
         con.executemany("INSERT INTO reports VALUES (?, ?, ?)", kept)
 
 
+_VALUES_ROWS = 2_000  # up to this many rows are inserted as SQL VALUES (no pandas import: adding one report)
+_VALUES_CHUNK = 200  # rows per INSERT … VALUES statement
+_FACT_PLACEHOLDERS = "(" + ", ".join("CAST(? AS DECIMAL(38, 18))" if c == "value" else "?"
+                                     for c in schema.FACT_COLUMNS) + ")"
+
+
 def _insert_facts(con: duckdb.DuckDBPyConnection, rows: list[tuple[Any, ...]]) -> None:
+    """Insert fact rows: a few (a build batch of new reports) as VALUES, many (a rebuild) through pandas."""
     if not rows:
+        return
+    if len(rows) <= _VALUES_ROWS:
+        value_at = schema.FACT_COLUMNS.index("value")
+        for k in range(0, len(rows), _VALUES_CHUNK):
+            chunk = rows[k:k + _VALUES_CHUNK]
+            con.execute("INSERT INTO facts VALUES " + ", ".join([_FACT_PLACEHOLDERS] * len(chunk)),
+                        [str(v) if i == value_at else v for row in chunk for i, v in enumerate(row)])
         return
     import pandas as pd
 

@@ -440,12 +440,14 @@ def load_files(store: pyoxigraph.Store | StoreSession, files: list[Path], outcom
     overrides = overrides or {}
     files, version = _plan(session, files, overrides, force, outcome, on_file)
     too_big = {path: size_reason(path, max_file_bytes) for path in files}
-    jobs_in = (ExtractJob(path, overrides.get(path), lenient, validate) for path in files if too_big[path] is None)
-    results = extract_in_order(jobs_in, jobs, file_timeout)
+    to_extract = [path for path in files if too_big[path] is None]
+    jobs_in = (ExtractJob(path, overrides.get(path), lenient, validate) for path in to_extract)
+    results = extract_in_order(jobs_in, max(1, min(jobs, len(to_extract))), file_timeout)  # no idle workers
     pending: list[_Pending] = []
     skips: list[tuple[str, str]] = []  # the batch's files that could not be extracted, in order
     verdicts: Verdicts | None = {} if validate else None
-    writer = BatchWriter(lambda batch, skipped: _write_batch(session, batch, outcome, version, verdicts, skipped))
+    writer = BatchWriter(lambda batch, skipped: _write_batch(session, batch, outcome, version, verdicts, skipped),
+                         prepare=lambda: _import_writers(session.path))
     held = quads = 0
     try:
         for path in files:
@@ -463,6 +465,14 @@ def load_files(store: pyoxigraph.Store | StoreSession, files: list[Path], outcom
     writer.close()
     if verdicts:
         record_verdicts(outcome, verdicts)
+
+
+def _import_writers(store_path: Path | None) -> None:
+    """Import what the writes need (DuckDB for a store with a fact index: ≈0.2 s) before the first write."""
+    from yibao.index import index_path
+
+    if store_path is not None and index_path(store_path).is_file():
+        import duckdb  # noqa: F401
 
 
 def _next_file(path: Path, too_big: str | None, results: Iterator[ExtractResult], pending: list[_Pending],
@@ -496,11 +506,13 @@ class BatchWriter:
     are recorded just before its writes), so messages come in the order of a serial build.
     """
 
-    def __init__(self, write: Callable[[list[_Pending], list[tuple[str, str]]], None]) -> None:
+    def __init__(self, write: Callable[[list[_Pending], list[tuple[str, str]]], None],
+                 prepare: Callable[[], None] | None = None) -> None:
         import queue
         import threading
 
         self._write = write
+        self._prepare = prepare  # run first in the thread, while the first batch is being extracted
         self._queue: queue.Queue = queue.Queue(maxsize=1)
         self._error: BaseException | None = None
         self._stopped = False
@@ -508,6 +520,9 @@ class BatchWriter:
         self._thread.start()
 
     def _run(self) -> None:
+        if self._prepare is not None:
+            with contextlib.suppress(Exception):  # only a head start: the first write does it otherwise
+                self._prepare()
         while True:
             item = self._queue.get()
             if item is None:
