@@ -98,3 +98,36 @@ def test_a_group_named_in_the_question_gives_that_groups_figure_only(store, ques
 def test_a_figure_for_everyone_is_not_answered_with_a_groups_share(store):
     code, rows = _ask(store, "株洲2022年居民医保参保人数")
     assert code == 0 and rows and all(not r["qualifier"] for r in rows)
+
+
+@pytest.mark.parametrize("question", ["哪些区县居民医保参保人数超过30万", "Which counties have more than 300,000 resident enrollees?"])
+def test_counties_asked_for_are_not_answered_with_cities(store, question):
+    """"区县" / "counties": county-level regions (and a city's own pool), never the prefecture-level city."""
+    code, rows = _ask(store, question)
+    regions = {r["region_code"] for r in rows}
+    assert code == 0 and {"430223", "430224", "430281"} <= regions  # 攸县, 茶陵县, 醴陵市
+    assert not regions & {"430200", "370200", "340600"}
+
+
+def test_a_bare_head_count_is_read_as_persons(store):
+    code, rows = _ask(store, "Which counties have fewer than 50,000 employee enrollees?")
+    assert code == 0 and {r["region_code"] for r in rows} == {"430212", "430224", "430225"}
+
+
+@pytest.mark.parametrize("question", ["株洲市职工医保基金结余能支付多少个月", "How many months can Zhuzhou's resident fund balance pay for?"])
+def test_asking_how_many_months_gives_the_months_of_cover(store, question):
+    code, rows = _ask(store, question)
+    assert code == 0 and rows and {r["indicator"] for r in rows} == {"months_of_cover"}
+
+
+def test_problems_listed_inside_a_paragraph_are_found_once(store):
+    """"但还存在以下四个方面的问题，一是…二是…" (repeated for each fund in the report): four problems."""
+    code, rows = _ask(store, "昌吉州存在哪些问题")
+    assert code == 0 and len(rows) == 4
+    assert rows[1]["label"].startswith("医保政策和惠民效果宣传力度还不够")
+
+
+def test_a_report_saying_there_is_no_problem_has_none(store):
+    """"不存在重复参保问题" is not a problem: no rows, and the answer says the report lists none."""
+    result = runner.invoke(app, ["ask", "淮北的医保报告发现了什么问题", "--store", str(store)])
+    assert result.exit_code != 0 and "淮北市的报告没有列出存在的问题" in result.output

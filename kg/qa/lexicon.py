@@ -279,6 +279,9 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
     "sub": ("各区县", "各县市区", "下辖", "所辖", "辖区", "各区", "各县", "区县", "县市区", "县区", "各地", "下属",
             "sub-regions", "subregions", "districts", "counties", "sub-region", "within", "below it",
             "its districts", "its counties"),
+    # county-level regions only (区县: counties, districts, county-level cities and a city's own pool, not the city)
+    "county": ("区县", "县区", "县市区", "县市", "各区", "各县", "哪些区", "哪些县", "哪个区", "哪个县", "区/县",
+               "counties", "county", "districts", "district", "county-level"),
     "latest": ("最新", "最近", "目前", "现在", "当前", "latest", "most recent", "current", "currently", "now"),
     # findings the reports state (yb:Problem, yb:Recommendation, yb:Measure)
     "Problem": ("存在的问题", "存在问题", "哪些问题", "什么问题", "问题", "不足之处", "短板", "困难", "薄弱环节",

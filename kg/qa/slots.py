@@ -43,6 +43,9 @@ UNIT_NAMES = {"yuan": ("元", "yuan"), "month": ("月", "months"), "percent": ("
               "item": ("个", "items"), "institution": ("家", "institutions")}
 
 
+# a question asking for a number of months ("近几个月" is a period, not the answer's unit)
+_MONTHS_ASKED_RE = re.compile(r"(?<![近前过去最])(?:几|多少)个?月(?!份)|how many months|for how long|how long can")
+
 COMPATIBLE_UNITS = {"yuan": {"yuan", "yuan_per_person", "yuan_per_person_month"}}
 
 
@@ -180,7 +183,18 @@ class Slots:
                 out += [x for x in ids if x not in out]
         # "spend on benefits", "收入里财政补贴": a kind of the general indicator named beside it is meant
         # (ids name kinds by suffix: benefit_expenditure is a kind of expenditure)
-        return [x for x in out if not any(y != x and y.endswith("_" + x) for y in out)]
+        out = [x for x in out if not any(y != x and y.endswith("_" + x) for y in out)]
+        return self._asked_in_months(out)
+
+    def _asked_in_months(self, named: list[str]) -> list[str]:
+        """"结余能支付多少个月", "how many months can the balance pay": the answer is counted in months, so
+        the indicator meant is the one counted in months (when the vocabulary has exactly one), not the
+        balance the question starts from."""
+        if not _MONTHS_ASKED_RE.search(self.p.text) or any(self.unit_of(x) == "month" for x in named):
+            return named
+        in_months = [c.id for c in self.vocab.indicators.values()
+                     if c.unit == "month" and not getattr(c, "policy_only", False)]
+        return in_months if len(in_months) == 1 else named
 
     def unit_of(self, indicator: str) -> str | None:
         concept = self.vocab.indicators.get(indicator)
@@ -238,7 +252,11 @@ class Slots:
         unit = n.unit
         name = self.label("indicator", indicator)
         if unit is None:
-            if target in ("yuan", "person", "person_time"):
+            if target in ("person", "person_time"):  # a head count: a bare number counts persons
+                shown = UNIT_NAMES[target]
+                self.notes.append(self.t(f"“{n.raw}”按{shown[0]}计", f"'{n.raw}' read as {shown[1]}"))
+                return n.value
+            if target == "yuan":  # 元 or 万元? reports use both: the user must say
                 raise QAError("unit", self.t(
                     f"数值“{n.raw}”没有单位；{name}以{UNIT_NAMES[target][0]}计，请写明单位（如20亿元、5000万元、50万人）",
                     f"the value '{n.raw}' has no unit; {name} is counted in {UNIT_NAMES[target][1]}: "

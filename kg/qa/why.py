@@ -11,6 +11,8 @@ from yibao.qa.plans.base import Plan
 
 _REGION_KEYS = ("region", "regionScope", "lead")
 _YEAR_KEYS = ("year", "reportYear")
+_FINDING_NAMES = {"Problem": ("存在的问题", "problems"), "Recommendation": ("建议或下一步措施", "recommendations"),
+                  "Measure": ("监管措施", "measures")}
 
 
 def reasons(ctx: Context, plan: Plan, lang: str) -> list[str]:
@@ -21,6 +23,15 @@ def reasons(ctx: Context, plan: Plan, lang: str) -> list[str]:
         name = concept_label(ctx.vocab, "region", region, lang) if region else ""
         if region and region not in ctx.data_regions():
             out.append(_t(lang, f"图中没有{name}的报告", f"the graph holds no report for {name}"))
+            continue
+        if plan.template == "findings":  # the region has reports, but none lists such findings
+            kinds = [_FINDING_NAMES.get(k, (k, k)) for k in _many(run.get("kindName"))] or [_FINDING_NAMES["Problem"]]
+            year = run.get("year")
+            shown_zh, shown_en = "、".join(k[0] for k in kinds), ", ".join(k[1] for k in kinds)
+            out.append(_t(lang, f"{name or '图中'}{f'{year}年' if year else ''}的报告没有列出{shown_zh}"
+                          + ("（按所问的类别）" if run.get("category") else ""),
+                          f"no {f'{year} ' if year else ''}report{' for ' + name if name else ''} lists "
+                          f"{shown_en}" + (" of the categories asked about" if run.get("category") else "")))
             continue
         policies = _many(run.get("policyScope"))
         if policies:

@@ -22,6 +22,15 @@ from yibao.model import Finding, Observation
 
 PROBLEM_RE = re.compile(r"存在的问题|存在问题|问题和不足|问题与不足|不足之处|主要问题")
 RECOMMENDATION_RE = re.compile(r"建议|下一步|意见及|改进措施|工作措施|工作计划|工作打算")
+# a problem list written inline, not under a heading: "还存在以下四个方面的问题，一是…二是…",
+# "自评发现的主要问题及原因：一是…"; "不存在…问题" says there is none
+INLINE_PROBLEM_RE = re.compile(
+    r"(?<![不没未无])(?:存在|发现|暴露出?)(?:的)?(?:以下|如下)?(?:[一二三四五六七八九十两\d]+个?方面)?(?:的)?(?:主要)?"
+    r"(?:问题|不足|短板)(?:及原因|和不足|与不足|和困难)?(?:主要)?(?:有|是|为|表现在|体现在)?\s*[：:，,]?\s*"
+    r"|主要问题(?:及原因)?(?:有|是|为|表现在|体现在)?\s*[：:，,]?\s*")
+# recommendations written inline: a paragraph opening with 下一步 / 建议 / 改进措施 and listing items
+INLINE_RECOMMENDATION_RE = re.compile(r"^\s*(?:下一步|建议|改进措施|整改措施|意见建议)(?:工作)?[^，,：:。]{0,12}?[：:，,]\s*")
+_ORDINALS = "一二三四五六七八九十"
 INSPECTED_RE = re.compile(r"(?:检查|核查|稽核)[^，,。；;\d]{0,10}?(?:定点)?(?:医药机构|医疗机构|药店|机构)[共计]{0,2}(\d+)\s*家")
 RECOVERED_RE = re.compile(r"追回|拒付|扣除|挽回")
 
@@ -45,8 +54,51 @@ class FindingExtractor:
             if kind is None:
                 continue
             findings += self._items(doc, norm, original, i, kind)
+        findings += self._inline(doc, norm, original, findings)
         measures, observations = self._measures(doc, norm, original)
         return findings + measures, observations
+
+    def _inline(self, doc: Document, norm: str, original: str, found: list[Finding]) -> list[Finding]:
+        """Problems and recommendations listed inside a paragraph ("存在以下四个方面的问题，一是…二是…";
+        "下一步，…一是…"), in paragraphs not already under a problem or recommendation heading."""
+        covered = [(f.start, f.end) for f in found]
+        counts = {"Problem": sum(f.kind == "Problem" for f in found),
+                  "Recommendation": sum(f.kind == "Recommendation" for f in found)}
+        out: list[Finding] = []
+        seen: set[tuple[str, str]] = set()  # a list a report repeats (one section per fund) is listed once
+        for para in doc.paragraphs:
+            if any(s < para.end and para.start < e for s, e in covered):
+                continue
+            text = norm[para.start:para.end]
+            for kind, intro in self._intros(text):
+                items = _enumerated(text, intro)
+                if not items and kind == "Recommendation":  # "下一步，我局将…。": the first sentence is one
+                    first = re.match(r"[^。]*。?", text[intro:])
+                    items = [(intro, intro + first.end())] if first and first.end() > 8 else []
+                for start, end in items:
+                    body = norm[para.start + start:para.start + end]
+                    if (kind, body) in seen:
+                        continue
+                    seen.add((kind, body))
+                    counts[kind] += 1
+                    label = _label(original[para.start + start:para.start + end])
+                    out.append(self._finding(kind, counts[kind], body, body, label, original,
+                                             para.start + start, para.start + end))
+                if items:
+                    break
+        return out
+
+    @staticmethod
+    def _intros(text: str) -> list[tuple[str, int]]:
+        """(kind, where its items start) for each inline list opener in a paragraph, problems first."""
+        out = []
+        problem = INLINE_PROBLEM_RE.search(text)
+        if problem:
+            out.append(("Problem", problem.end()))
+        recommendation = INLINE_RECOMMENDATION_RE.match(text)
+        if recommendation:
+            out.append(("Recommendation", recommendation.end()))
+        return out
 
     def _items(self, doc: Document, norm: str, original: str, index: int, kind: str) -> list[Finding]:
         section = doc.headings[index]
@@ -135,6 +187,35 @@ class FindingExtractor:
         out.append(Observation(self.report_id, self.region, year, str(year), self.fund, indicator, "actual",
                                "level", value, unit, original[start:end], original[sentence_start:end],
                                sentence_start, end, measure))
+
+
+def _enumerated(text: str, start: int) -> list[tuple[int, int]]:
+    """The items "一是…二是…", "（一）…（二）…" or "1.…2.…" listed from ``start`` on (two at least, the first
+    right at ``start``): (start, end) of each; the last ends with its sentence."""
+    head = text[start:start + 4]
+    for style in (lambda k: f"{_ORDINALS[k]}是", lambda k: f"（{_ORDINALS[k]}）", lambda k: f"({_ORDINALS[k]})",
+                  lambda k: f"{k + 1}．", lambda k: f"{k + 1}.", lambda k: f"{k + 1}、"):
+        if not head.startswith(style(0)):
+            continue
+        starts = [start]
+        while len(starts) < len(_ORDINALS):
+            at = text.find(style(len(starts)), starts[-1] + 2)
+            if at < 0:
+                break
+            starts.append(at)
+        if len(starts) < 2:
+            return []
+        last = re.match(r"[^。]*。?", text[starts[-1]:])
+        ends = starts[1:] + [starts[-1] + (last.end() if last else len(text) - starts[-1])]
+        return [(s, e) for s, e in zip(starts, ends) if e - s > 4]
+    return []
+
+
+def _label(item: str) -> str:
+    """An item's first sentence (or clause list) without its ordinal, at most 60 characters."""
+    item = re.sub(r"^\s*(?:[一二三四五六七八九十]是|[（(][一二三四五六七八九十][)）]|\d+[.．、])\s*", "", item)
+    first = re.match(r"[^。；;]*", item)
+    return (first.group(0) if first else item).strip(" ，,：:")[:60]
 
 
 class FindingFacts:

@@ -29,6 +29,7 @@ _SINGULAR_RE = re.compile(r"哪个|哪一个|哪家|哪座|哪里|which (?:regio
 
 
 _FIGURE_TEMPLATES = ("value", "threshold", "series", "ranking", "provenance")
+_LEVEL_TEMPLATES = ("threshold", "ranking", "deficits", "subsidy_arrival", "budget_execution")
 
 
 def choose_plan(s: Slots) -> Plan:
@@ -36,6 +37,8 @@ def choose_plan(s: Slots) -> Plan:
     plan = _choose_plan(s)
     if plan.template in _FIGURE_TEMPLATES:
         plan.qualifiers = tuple(s.ids("qualifier"))
+    if plan.template in _LEVEL_TEMPLATES and s.p.has("county"):
+        plan.levels = ("county", "pooling_area")  # "哪些区县…": not the city itself (its own pool, 市本级/城区, is a row of its 县市区 tables)
     return plan
 
 

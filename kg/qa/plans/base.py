@@ -19,6 +19,7 @@ class Plan:
     order: str = "desc"
     fallback_scope: bool = False  # value lookups: retry with the regions below when the region has none
     qualifiers: tuple[str, ...] = ()  # only figures for these groups (60岁以上, 一档 …) when the question names them
+    levels: tuple[str, ...] = ()  # only regions at these levels ("哪些区县…": county), when the question says so
 
 
 def scoped_runs(s: Slots, regions: list[str], base: dict[str, Any], key: str = "regionScope",
