@@ -131,3 +131,25 @@ def test_a_report_saying_there_is_no_problem_has_none(store):
     """"不存在重复参保问题" is not a problem: no rows, and the answer says the report lists none."""
     result = runner.invoke(app, ["ask", "淮北的医保报告发现了什么问题", "--store", str(store)])
     assert result.exit_code != 0 and "淮北市的报告没有列出存在的问题" in result.output
+
+
+def test_compared_with_last_year_asks_about_the_year_named(store):
+    """"2022年…比去年增加了多少": the change in 2022, not the figure of 2021."""
+    code, rows = _ask(store, "株洲2022年职工医保参保人数比去年增加了多少")
+    assert code == 0 and rows and all(r["year"] == 2022 and r["statistic"] == "change" for r in rows)
+
+
+def test_a_change_not_stated_is_answered_with_the_growth_rate(store):
+    code, rows = _ask(store, "株洲2022年城乡居民参保人数比上年减少了多少")
+    assert code == 0 and [(r["statistic"], float(r["value"])) for r in rows] == [("growth_rate", -3.37)]
+
+
+@pytest.mark.parametrize(("question", "indicator", "value"), [
+    ("What is the deductible for tier-3 hospitals in Zhuzhou?", "deductible", 300),
+    ("株洲2020年追回医保基金多少", "amount_recovered", 1450300),
+    ("How many institutions were inspected in Zhuzhou in 2020?", "institutions_inspected", 1477),
+])
+def test_everyday_names_of_indicators_and_hospital_levels(store, question, indicator, value):
+    code, rows = _ask(store, question)
+    assert code == 0 and rows and {r["indicator"] for r in rows} == {indicator}
+    assert any(_close(float(r["value"]), value) for r in rows)

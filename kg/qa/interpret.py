@@ -15,6 +15,7 @@ the question's language.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from yibao.qa.answer import EXTRA_KEYS, ROW_KEYS, Answer, QAError, _jsonable, _t, cell, examples
@@ -44,6 +45,8 @@ def ask(store: ox.Store, question: str, lang: str = "auto", ctx: Context | None 
     parsed = parse(question, ctx.lexicon, lang if lang in ("zh", "en") else None)
     plan = choose_plan(Slots(ctx, parsed))
     rows, bounds = execute(ctx, plan, parsed.lang)
+    if not rows:
+        rows, bounds = _other_change_statistic(ctx, plan, parsed.lang, rows, bounds)
     from yibao.qa.queries import get_query
 
     parameters = bounds[0].values if len(bounds) == 1 else {"runs": [b.values for b in bounds]}
@@ -62,3 +65,26 @@ def ask(store: ox.Store, question: str, lang: str = "auto", ctx: Context | None 
     return Answer(question, parsed.lang, plan.template, _jsonable(parameters), sparql, rows, notes,
                   get_query(bounds[0].query.id).describe(parsed.lang), ctx.vocab)
 
+
+
+_CHANGE_STATISTICS = {"change": "growth_rate", "growth_rate": "change"}
+
+
+def _other_change_statistic(ctx: Context, plan, lang: str, rows: list, bounds: list) -> tuple[list, list]:
+    """"减少了多少" where the report gives only the growth rate (or "增长率" where it gives only the
+    amount): the other way of stating the change, said in a note; the empty answer otherwise."""
+    if plan.template not in ("value", "series", "ranking") or not plan.runs:
+        return rows, bounds
+    asked = {run.get("statistic") for run in plan.runs}
+    if len(asked) != 1 or next(iter(asked)) not in _CHANGE_STATISTICS:
+        return rows, bounds
+    other = _CHANGE_STATISTICS[next(iter(asked))]
+    retry = replace(plan, runs=[dict(run, statistic=other) for run in plan.runs], notes=list(plan.notes))
+    found, found_bounds = execute(ctx, retry, lang)
+    if not found:
+        return rows, bounds
+    plan.notes += retry.notes[len(plan.notes):]
+    plan.notes.append(_t(lang, "报告没有给出增减额，列出增长率" if other == "growth_rate" else "报告没有给出增长率，列出增减额",
+                         "the reports state no absolute change: showing the growth rate" if other == "growth_rate"
+                         else "the reports state no growth rate: showing the absolute change"))
+    return found, found_bounds

@@ -43,6 +43,8 @@ UNIT_NAMES = {"yuan": ("元", "yuan"), "month": ("月", "months"), "percent": ("
               "item": ("个", "items"), "institution": ("家", "institutions")}
 
 
+_COMPARED_WITH_RE = re.compile(r"(?:比|较|与|和|同|相比|相较|than|over|from|on|with|compared to|compared with)\s*(?:the\s+)?$")
+
 # a question asking for a number of months ("近几个月" is a period, not the answer's unit)
 _MONTHS_ASKED_RE = re.compile(r"(?<![近前过去最])(?:几|多少)个?月(?!份)|how many months|for how long|how long can")
 
@@ -229,7 +231,8 @@ class Slots:
 
     def year_params(self, region: str | None) -> list[int | None]:
         _, years = self.classify_numbers()
-        relative = self.p.kw("relyear")
+        # "比去年增加了多少", "than last year": the year compared with, not the year asked about
+        relative = [r for r in self.p.kw("relyear") if not _COMPARED_WITH_RE.search(self.p.text[:r.start])]
         if relative:
             offset = int(relative[0].value)
             if years:
