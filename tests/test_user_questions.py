@@ -153,3 +153,15 @@ def test_everyday_names_of_indicators_and_hospital_levels(store, question, indic
     code, rows = _ask(store, question)
     assert code == 0 and rows and {r["indicator"] for r in rows} == {indicator}
     assert any(_close(float(r["value"]), value) for r in rows)
+
+
+def test_a_year_without_the_figure_is_named_in_the_explanation(store):
+    """Zhuzhou has 2020 figures, but its 2020 report gives income only for the employee funds: say so."""
+    result = runner.invoke(app, ["ask", "株洲市2020年城乡居民医保基金收入", "--store", str(store)])
+    assert result.exit_code != 0 and "株洲市2020年的报告只给出了" in result.output and "职工医保" in result.output
+
+
+def test_a_misspelt_place_holding_a_common_character_is_corrected(store):
+    """"及墨区" (即墨区 misheard; 及 is also a word of no meaning to the question): corrected, not cut to 墨区."""
+    code, rows = _ask(store, "请问及墨区财政补助到位率是多少")
+    assert code == 0 and {r["region_code"] for r in rows} == {"370215"}

@@ -53,6 +53,7 @@ class Context:
         self.vocab: Vocabulary = self.lexicon.vocab
         self._data_regions: set[str] | None = None
         self._alliances: list[str] | None = None
+        self._coverage: dict[str, set[tuple[int, str, str]]] = {}
 
     @property
     def fact_index(self) -> FactIndex | None:
@@ -80,22 +81,30 @@ class Context:
             self._alliances = sorted({s["label"].value for s in rows}, key=lambda n: (-len(n), n))
         return self._alliances
 
-    def coverage(self, region: str | None) -> tuple[list[int], set[tuple[str, str]]]:
-        """(years, (indicator, fund) pairs) the graph states for `region` and the regions below it (or anywhere)."""
+    def coverage(self, region: str | None, year: int | None = None) -> tuple[list[int], set[tuple[str, str]]]:
+        """(years, (indicator, fund) pairs) the graph states for `region` and the regions below it (or
+        anywhere); the pairs of ``year`` only when it is given."""
+        triples = self.coverage_by_year(region)
+        years = sorted({y for y, _, _ in triples})
+        return years, {(i, f) for y, i, f in triples if year is None or y == year}
+
+    def coverage_by_year(self, region: str | None) -> set[tuple[int, str, str]]:
+        """(year, indicator, fund) of the figures for `region` and the regions below it (or anywhere)."""
         import pyoxigraph as ox
 
-        years, pairs = set(), set()
+        key = region or ""
+        if key in self._coverage:
+            return self._coverage[key]
         indexed = self.fact_index.coverage(ns.code("region", region) if region else None) if self.fact_index else None
         if indexed is not None:
-            for year, indicator, fund in indexed:
-                years.add(int(year))
-                pairs.add((local(indicator) or "", local(fund) or ""))
-            return sorted(years), pairs
-        substitutions = {ox.Variable("scope"): ox.NamedNode(ns.code("region", region))} if region else {}
-        for row in self.store.query(_COVERAGE_QUERY if region else _COVERAGE_ANY_QUERY, substitutions=substitutions):
-            years.add(int(row["y"].value))
-            pairs.add((local(row["i"].value) or "", local(row["f"].value) or ""))
-        return sorted(years), pairs
+            found = {(int(y), local(i) or "", local(f) or "") for y, i, f in indexed}
+        else:
+            substitutions = {ox.Variable("scope"): ox.NamedNode(ns.code("region", region))} if region else {}
+            found = {(int(row["y"].value), local(row["i"].value) or "", local(row["f"].value) or "")
+                     for row in self.store.query(_COVERAGE_QUERY if region else _COVERAGE_ANY_QUERY,
+                                                 substitutions=substitutions)}
+        self._coverage[key] = found
+        return found
 
     def latest_year(self, region: str | None) -> int | None:
         import pyoxigraph as ox

@@ -101,7 +101,8 @@ def execute(ctx: Context, plan: Plan, lang: str) -> tuple[list[dict[str, Any]], 
         bound = bind(query, values)
         bounds.append(bound)
         solutions = run(ctx.store, bound, index)
-        if not solutions and plan.fallback_scope and values.get("region"):
+        if not solutions and plan.fallback_scope and values.get("region") and \
+                getattr(ctx.vocab["region"].get(values["region"]), "level", None) != "country":  # not one county for China
             widened = dict(values, regionScope=values["region"])
             del widened["region"]
             bound = bind(query, widened)

@@ -29,6 +29,10 @@ ENTITY_SCHEMES = ("region", "fund", "indicator", "basis", "statistic", "policy",
 # --- synonyms that exist only for questions -------------------------------------------------------
 
 EN_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
+    "region": {
+        "100000": ("national", "nationwide", "nationally", "the whole country", "whole country", "country-wide",
+                   "countrywide", "all of china", "china as a whole", "the country as a whole", "prc"),
+    },
     "fund": {
         "employee": ("employee", "employees", "employee fund", "employee funds", "employee insurance",
                      "employee medical insurance", "employee basic medical insurance", "employee scheme",
@@ -200,6 +204,7 @@ EN_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 ZH_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
+    "region": {"100000": ("全国范围", "全国总计", "全国合计", "全国层面", "国家层面", "我国")},
     "fund": {
         "employee": ("职工", "职工基金", "职工保险"),
         "resident": ("居民", "居民基金", "居民保险"),
@@ -873,7 +878,11 @@ _ZH_FILLER = ("请问", "请", "帮我", "帮忙", "查询", "查一下", "查�
               "改革", "工作", "实施情况", "开展情况", "情形", "多", "少", "高", "低", "大", "小", "个月", "现", "已",
               "已经", "曾", "过", "着", "这", "那", "该", "此", "些", "啥", "谁", "怎", "么", "问", "查", "看",
               "说", "讲", "列", "示")
+_PLACE_RE = re.compile(r"[\u3400-\u9fff]{1,6}?(?:自治州|自治县|市|县|区|州|盟|旗)")
 _ZH_FILLER_RE = re.compile("|".join(re.escape(w) for w in sorted(_ZH_FILLER, key=len, reverse=True)))
+# words before a place name ("请问印都区"); one-character fillers stay (及墨区 is 即墨区 misheard)
+_LEADING_FILLER_RE = re.compile("^(?:" + "|".join(re.escape(w) for w in sorted(_ZH_FILLER, key=len, reverse=True)
+                                                if len(w) >= 2) + ")+")
 _EN_FILLER = frozenset(_words("""
 a an the of in on at for to from by with and or vs versus what which who whose whom where when how many much is
 are was were be been being do does did has have had show list give tell me please find get display all each
@@ -899,6 +908,12 @@ def leftovers(text: str, spans: list[tuple[int, int]]) -> list[str]:
     rest = "".join(chars)
     words: list[str] = []
     for run in re.findall(r"[\u3400-\u9fff]+", rest):
+        for place in _PLACE_RE.finditer(run):  # "印都区": a place name may hold a filler character (都)
+            name = _LEADING_FILLER_RE.sub("", place.group(0))
+            core = name[:-3] if name.endswith(("自治州", "自治县")) else name[:-1]
+            if len(name) >= 2 and _ZH_FILLER_RE.sub("", core) and _ZH_FILLER_RE.sub("", name):  # not "的地区", "哪些区"
+                words.append(name)
+                run = run.replace(place.group(0), " ", 1)
         run = _ZH_FILLER_RE.sub(" ", run)
         words += [w for w in run.split() if len(w) >= 2]
     for word in re.findall(r"[a-z][a-z'\-]*", rest):

@@ -137,7 +137,8 @@ class Slots:
                 continue
             keep.append(code)
         codes = list(dict.fromkeys(keep))
-        if "100000" in codes:  # 全国 / China: every region
+        # 全国 / China: the national figure ("全国2022年基金收入"), or every region ("全国哪些地区…")
+        if "100000" in codes and (len(codes) > 1 or self.p.has("which", "rank", "sub", "desc", "asc") or self.p.limit):
             codes.remove("100000")
         return codes
 

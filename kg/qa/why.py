@@ -41,15 +41,25 @@ def reasons(ctx: Context, plan: Plan, lang: str) -> list[str]:
                           f"no report {'for ' + name + ' ' if name else ''}mentions {shown}"
                           + (" with the status asked about" if status else "")))
             continue
-        years, pairs = ctx.coverage(region)
-        indicators = sorted({i for i, _ in pairs})
         year = next((run[k] for k in _YEAR_KEYS if run.get(k)), None)
+        years, pairs = ctx.coverage(region)
         where = name or _t(lang, "图中", "the graph")
         if year is not None and year not in years:
             shown = "、".join(map(str, years)) if lang == "zh" else ", ".join(map(str, years))
             out.append(_t(lang, f"{where}没有{year}年的数据；已有的年份：{shown}",
                           f"{where} has no figures for {year}; years covered: {shown}"))
             continue
+        if year is not None:  # the reasons below are about the year asked ("2020年的报告没有给出基金收入")
+            years_with = sorted({y for y, i, _ in ctx.coverage_by_year(region) if i in _many(run.get("indicator"))})
+            _, pairs = ctx.coverage(region, year)
+            where = _t(lang, f"{where}{year}年", f"{where} in {year}")
+            if years_with and not any(i in _many(run.get("indicator")) for i, _ in pairs):
+                label = "、".join(concept_label(ctx.vocab, "indicator", i, lang) for i in _many(run.get("indicator")))
+                shown = "、".join(map(str, years_with)) if lang == "zh" else ", ".join(map(str, years_with))
+                out.append(_t(lang, f"{where}的报告没有给出{label}；给出该指标的年份：{shown}",
+                              f"{where}: the reports do not state {label}; years that do: {shown}"))
+                continue
+        indicators = sorted({i for i, _ in pairs})
         asked = _many(run.get("fundScope"))
         wanted = [i for i in _many(run.get("indicator")) if i not in indicators]
         for indicator in [i for i in _many(run.get("indicator")) if i in indicators] if asked else []:
