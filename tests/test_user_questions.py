@@ -165,3 +165,8 @@ def test_a_misspelt_place_holding_a_common_character_is_corrected(store):
     """"及墨区" (即墨区 misheard; 及 is also a word of no meaning to the question): corrected, not cut to 墨区."""
     code, rows = _ask(store, "请问及墨区财政补助到位率是多少")
     assert code == 0 and {r["region_code"] for r in rows} == {"370215"}
+
+
+def test_the_largest_deficit_is_the_most_negative_balance(store):
+    code, rows = _ask(store, "哪个地区居民医保当期赤字最大")
+    assert code == 0 and len(rows) == 1 and rows[0]["region_code"] == "340600" and float(rows[0]["value"]) < 0

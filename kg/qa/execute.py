@@ -45,7 +45,7 @@ def _sort_key(template: str, order: str):
         value = Decimal(str(row["value"])) if row["value"] is not None else Decimal(0)
         return -value if order == "desc" else value
 
-    if template == "ranking":
+    if template == "ranking" or (template == "deficits" and order != "none"):  # "最大的赤字": the deficits ranked
         return lambda r: (r["fund"] or "", value_key(r), r["region_code"] or "", r["year"] or 0, r["start"] or 0)
     if template == "series":
         return lambda r: (r["region_code"] or "", r["fund"] or "", r["indicator"] or "", r["year"] or 0,
@@ -123,7 +123,7 @@ def execute(ctx: Context, plan: Plan, lang: str) -> tuple[list[dict[str, Any]], 
                 and regions[row["region_code"]].level in plan.levels]
     rows = _dedupe(rows, plan.template)
     rows.sort(key=_sort_key(plan.template, plan.order))
-    if plan.template == "ranking":
+    if plan.template == "ranking" or (plan.template == "deficits" and plan.order != "none"):
         rows = _rank(rows, plan.limit)
     for row in rows:
         row.pop("_period", None)

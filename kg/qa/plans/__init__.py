@@ -77,7 +77,12 @@ def _choose_plan(s: Slots) -> Plan:
     compared = [n for n in values if s.comparator_for(n)]
     if p.has("deficit") or (indicators == ["current_balance"] and any(
             s.comparator_for(n) in ("<", "<=") and n.value == 0 for n in compared)):
-        return plan_simple(s, "deficits", regions)
+        plan = plan_simple(s, "deficits", regions)
+        plan.order = "none"
+        if p.has("desc", "asc") or p.limit:  # "赤字最大的" is the most negative balance, "最小的" the least
+            plan.order = "asc" if p.has("desc") or not p.has("asc") else "desc"
+            plan.limit = p.limit or (1 if _SINGULAR_RE.search(p.text) else None)
+        return plan
     if p.has("short") and (p.has("subsidy") or set(indicators) & subsidy_terms or not indicators):
         return plan_subsidy(s, regions, None)
     if indicators == ["fiscal_subsidy_arrival_rate"] and compared and s.comparator_for(compared[0]) == "<":
