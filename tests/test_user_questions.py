@@ -170,3 +170,11 @@ def test_a_misspelt_place_holding_a_common_character_is_corrected(store):
 def test_the_largest_deficit_is_the_most_negative_balance(store):
     code, rows = _ask(store, "哪个地区居民医保当期赤字最大")
     assert code == 0 and len(rows) == 1 and rows[0]["region_code"] == "340600" and float(rows[0]["value"]) < 0
+
+
+@pytest.mark.parametrize("question", ["哪些地区的财政补助足额到位", "Which Qingdao districts got their full subsidy?"])
+def test_subsidies_that_arrived_in_full(store, question):
+    code, rows = _ask(store, question)
+    regions = {r["region_code"] for r in rows}
+    assert code == 0 and {"370202", "370215"} <= regions and not regions & {"370203", "370213"}
+    assert all(float(r["value"]) >= 100 for r in rows)

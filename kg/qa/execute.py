@@ -117,6 +117,8 @@ def execute(ctx: Context, plan: Plan, lang: str) -> tuple[list[dict[str, Any]], 
         rows += [shape(s, plan.template) for s in solutions]
     if plan.qualifiers:  # "60岁以上参保人员占比": that group's figures, not every group's
         rows = [row for row in rows if row["qualifier"] in plan.qualifiers]
+    if plan.at_least is not None:
+        rows = [row for row in rows if row["value"] is not None and Decimal(str(row["value"])) >= plan.at_least]
     if plan.levels:  # "哪些区县…": regions at the levels asked for
         regions = ctx.vocab["region"]
         rows = [row for row in rows if row.get("region_code") in regions

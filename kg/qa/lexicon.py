@@ -276,6 +276,10 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
               "not been paid", "not yet arrived", "hasn't arrived", "haven't arrived", "did not arrive",
               "didn't arrive", "incomplete", "partly", "did not receive", "didn't receive", "not receive",
               "not the full", "less than due", "less than what was due"),
+    # subsidies that arrived in full ("没有足额到位" is "short": checked first)
+    "full_arrival": ("足额到位", "全额到位", "全部到位", "足额拨付", "全额拨付", "按时足额", "到位率100%", "到位率达100%",
+                     "full subsidy", "full subsidies", "in full", "fully arrived", "arrived in full", "received in full",
+                     "fully received", "fully paid", "paid in full", "the full amount"),
     "subsidy": ("财政补助", "财政补贴", "补助资金", "配套资金", "补贴资金", "财政资金", "补助", "补贴", "到位率",
                 "fiscal subsid", "subsid", "government funding", "arrival rate"),
     "band": ("偏离", "超出", "范围", "区间", "控制标准", "不在", "之外", "以外", "正常", "合理", "outside", "out of",

@@ -46,7 +46,7 @@ UNIT_NAMES = {"yuan": ("元", "yuan"), "month": ("月", "months"), "percent": ("
 _COMPARED_WITH_RE = re.compile(r"(?:比|较|与|和|同|相比|相较|than|over|from|on|with|compared to|compared with)\s*(?:the\s+)?$")
 
 # a question asking for a number of months ("近几个月" is a period, not the answer's unit)
-_MONTHS_ASKED_RE = re.compile(r"(?<![近前过去最])(?:几|多少)个?月(?!份)|how many months|for how long|how long can")
+_MONTHS_ASKED_RE = re.compile(r"(?<![近前过去最])(?:几|多少)个?月(?!份)|how many months|for how long|how long can|in months|按月数计")
 
 COMPATIBLE_UNITS = {"yuan": {"yuan", "yuan_per_person", "yuan_per_person_month"}}
 

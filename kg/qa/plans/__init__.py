@@ -85,6 +85,12 @@ def _choose_plan(s: Slots) -> Plan:
         return plan
     if p.has("short") and (p.has("subsidy") or set(indicators) & subsidy_terms or not indicators):
         return plan_subsidy(s, regions, None)
+    if p.has("full_arrival") and (p.has("subsidy") or set(indicators) & subsidy_terms):
+        plan = plan_subsidy(s, regions, None)  # "足额到位", "got their full subsidy": rates of 100 % or more
+        for run in plan.runs:
+            run["below"] = Decimal(10) ** 6
+        plan.at_least = Decimal(100)
+        return plan
     if indicators == ["fiscal_subsidy_arrival_rate"] and compared and s.comparator_for(compared[0]) == "<":
         return plan_subsidy(s, regions, compared[0])
     if p.has("subsidy") and _ARRIVAL_STATUS_RE.search(p.text) and "fiscal_subsidy_arrival_rate" not in indicators:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -19,6 +20,7 @@ class Plan:
     order: str = "desc"
     fallback_scope: bool = False  # value lookups: retry with the regions below when the region has none
     qualifiers: tuple[str, ...] = ()  # only figures for these groups (60岁以上, 一档 …) when the question names them
+    at_least: Decimal | None = None  # only rows whose value is at least this ("足额到位": 100 %)
     levels: tuple[str, ...] = ()  # only regions at these levels ("哪些区县…": county), when the question says so
 
 
