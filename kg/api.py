@@ -192,7 +192,24 @@ class KnowledgeGraph:
         """The full answer (template, parameters, SPARQL, rows, notes); raises ``QAError`` if it cannot."""
         from yibao.qa.interpret import ask
 
-        return ask(self.store, question, lang=lang, path=None if self.endpoint is not None else self.path)
+        answer = ask(self.store, question, lang=lang, path=None if self.endpoint is not None else self.path)
+        stale = self._made_by_another_extractor()
+        if stale:
+            answer.notes.append(_t_stale(answer.lang))
+        return answer
+
+    def _made_by_another_extractor(self) -> int:
+        """How many extractor versions other than this one made the local store's reports (0: none, or
+        not a local store with a registry): its answers may then lag behind this version's reading."""
+        if self.endpoint is not None or self.path is None:
+            return 0
+        from yibao.graph.registry import read_extractor_versions
+        from yibao.ingest.incremental import cached_extractor_version
+
+        versions = read_extractor_versions(self.path)
+        if not versions:
+            return 0
+        return len(versions - {cached_extractor_version()})
 
     def ask(self, question: str, lang: str = "auto") -> pd.DataFrame:
         """Answer a question in Chinese or English: the rows of ``yibao ask --format json``.
@@ -306,3 +323,9 @@ def open(store: str | Path | None = None, *, read_only: bool = False, endpoint: 
     elif options:
         raise TypeError(f"options {', '.join(options)} only apply with an endpoint")
     return KnowledgeGraph(store, read_only=read_only, endpoint=endpoint)
+
+
+def _t_stale(lang: str) -> str:
+    return ("图中有报告是由旧版本的抽取程序读取的，答案可能不是最新的：请运行 yibao build 重新读取" if lang == "zh" else
+            "some reports in this store were read by an older version of the extractor, so answers may lag "
+            "behind: run `yibao build` to read them again")

@@ -97,5 +97,23 @@ def _registry_text(records: dict[str, ReportRecord], state: BuildState) -> str:
     lines = [f" {dumps(rid, ensure_ascii=False)}: {dumps(vars(rec), ensure_ascii=False)}"
              for rid, rec in sorted(records.items())]
     body = ",\n".join(lines)
-    return (f'{{"version": 1, "state": {dumps(asdict(state), ensure_ascii=False)},\n"reports": {{\n'
-            f"{body}\n}}}}\n")
+    extractors = sorted({rec.extractor for rec in records.values()})
+    return (f'{{"version": 1, "extractors": {dumps(extractors)}, "state": {dumps(asdict(state), ensure_ascii=False)},'
+            f'\n"reports": {{\n{body}\n}}}}\n')
+
+
+def read_extractor_versions(store_path: Path) -> set[str] | None:
+    """The extractor versions that made the store's reports (None: no registry), read from the
+    registry's first line when it lists them, else from every record."""
+    path = registry_path(store_path)
+    try:
+        with open(path, encoding="utf-8") as f:
+            first = f.readline().rstrip().rstrip(",")
+        head = json.loads(first + "}")
+        if isinstance(head.get("extractors"), list):
+            return {str(v) for v in head["extractors"]}
+    except (OSError, ValueError, AttributeError):
+        if not path.is_file():
+            return None
+    records = read_registry(store_path)
+    return {rec.extractor for rec in records.values()} if records or path.is_file() else None

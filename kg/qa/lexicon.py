@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
+from yibao.cache import cache_dir, cached
 from yibao.graph.vocab import Vocabulary, load_vocabulary
 
 ENTITY_SCHEMES = ("region", "fund", "indicator", "basis", "statistic", "policy", "qualifier")
@@ -691,7 +692,7 @@ class QALexicon:
         """Closest-name search indexes by scheme, and "sounds": the toneless pinyin of every
         character and of every Chinese region name (pypinyin's dictionaries take 0.2 s to import)."""
         if self._name_indexes is None:
-            self._name_indexes = _cached(self._index_path, self._build_name_indexes)
+            self._name_indexes = cached(self._index_path, self._build_name_indexes)
         return self._name_indexes
 
     def _build_name_indexes(self) -> dict:
@@ -1007,15 +1008,7 @@ def closest(scheme: str, text: str, limit: int = 5, index: _Index | None = None)
 
 
 # --- a per-user cache of the built lexicon (the automaton takes ~0.3 s to build) -------------------
-
-def _cache_dir():
-    import os
-    from pathlib import Path
-
-    root = os.environ.get("YIBAO_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "yibao")
-    return Path(root)
-
+# (yibao.cache: the folder, and pickling a value once)
 
 def _cache_key(ontology_dir) -> str:
     import hashlib
@@ -1049,41 +1042,11 @@ def load_qa_lexicon(ontology_dir=None) -> QALexicon:
         return QALexicon(load_vocabulary(ontology_dir))
     try:
         key = _cache_key(ontology_dir)
-        path = _cache_dir() / f"qa-lexicon-{key}.pickle"
+        path = cache_dir() / f"qa-lexicon-{key}.pickle"
     except Exception:  # noqa: BLE001 — no cache, only the rebuild
         return QALexicon(load_vocabulary(ontology_dir))
-    lexicon = _cached(path, lambda: QALexicon(load_vocabulary(ontology_dir)))
+    lexicon = cached(path, lambda: QALexicon(load_vocabulary(ontology_dir)))
     if not isinstance(lexicon, QALexicon):
         lexicon = QALexicon(load_vocabulary(ontology_dir))
     lexicon._index_path = path.with_name(f"qa-names-{key}.pickle")
     return lexicon
-
-
-def _cached(path, make):
-    """``make()``'s value, pickled at ``path`` (None: not cached); a broken cache file is rebuilt;
-    older versions of the same kind of file are removed when a new one is written."""
-    import os
-    import pickle
-
-    if path is not None:
-        try:
-            if path.is_file():
-                with open(path, "rb") as fh:
-                    return pickle.load(fh)
-        except Exception:  # noqa: BLE001 — a broken cache only costs the rebuild
-            pass
-    value = make()
-    if path is not None:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            with open(tmp, "wb") as fh:
-                pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, path)
-            prefix = path.name.rsplit("-", 1)[0]
-            for stale in path.parent.glob(f"{prefix}-*.pickle"):
-                if stale != path:
-                    stale.unlink(missing_ok=True)
-        except OSError:
-            pass
-    return value
