@@ -178,3 +178,9 @@ def test_subsidies_that_arrived_in_full(store, question):
     regions = {r["region_code"] for r in rows}
     assert code == 0 and {"370202", "370215"} <= regions and not regions & {"370203", "370213"}
     assert all(float(r["value"]) >= 100 for r in rows)
+
+
+@pytest.mark.parametrize("question", ["Zhūzhōu resident fund income 2022", "Zhuzhoushi resident fund income 2022"])
+def test_pinyin_place_names_with_tones_or_a_suffix(store, question):
+    code, rows = _ask(store, question)
+    assert code == 0 and rows and {r["region_code"] for r in rows} == {"430200"}

@@ -402,11 +402,22 @@ def has_cjk(text: str) -> bool:
 
 
 def fold(text: str) -> str:
-    """Traditional → simplified, full width → half width, lower case; the length is kept."""
+    """Traditional → simplified, full width → half width, lower case, Latin letters without their
+    accents (pinyin tone marks: Zhūzhōu → zhuzhou); the length is kept."""
     from yibao.ingest.reading import normalise
 
     text = normalise(text)
-    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+    return "".join(_plain_letter(c.lower() if len(c.lower()) == 1 else c) for c in text)
+
+
+def _plain_letter(c: str) -> str:
+    """An accented Latin letter's base letter (ū → u, ǖ → u); any other character as it is."""
+    if c.isascii() or not c.isalpha() or c >= "\u3400":
+        return c
+    import unicodedata
+
+    base = unicodedata.normalize("NFD", c)[0]
+    return base if base.isascii() else c
 
 
 # --- numbers ------------------------------------------------------------------------------------------

@@ -362,8 +362,10 @@ class Slots:
                 concept = self.vocab.regions.get(code)
                 if concept is None:
                     continue
+                # English words: the English names and the pinyin of the Chinese ones (Youxian is 攸县)
                 names = [fold(n) for n in concept.labels_zh] if has_cjk(word) else \
-                    [fold(n) for n in region_english_names(concept.label_en, concept.level)] if concept.label_en else []
+                    ([fold(n) for n in region_english_names(concept.label_en, concept.level)] if concept.label_en
+                     else []) + [self.ctx.lexicon.pinyin(n) for n in concept.labels_zh]
                 best = max((_similarity(word, n, self.ctx.lexicon.pinyin) for n in names), default=0.0)
                 if best:
                     scored[code] = best
