@@ -51,3 +51,29 @@ def test_abort_finishes_the_batch_being_written_and_drops_the_rest() -> None:
     threading.Timer(0.1, release.set).start()
     writer.abort()
     assert written == [["report-0"]]
+
+
+def test_a_parallel_rebuild_of_an_indexed_store_never_hangs_its_workers(tmp_path) -> None:
+    """Changed files re-extracted by two workers on a store that has a fact index, each build a new
+    process: every file is loaded (a module imported by another thread while a worker was forked once
+    left the worker waiting on the import lock until its time budget ran out)."""
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    def build() -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "yibao.cli.main", "build", str(reports), "--store", str(store),
+                               "--jobs", "2", "--file-timeout", "40"], capture_output=True, text=True, timeout=300)
+
+    reports = tmp_path / "reports"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "data" / "reports", reports)
+    store = tmp_path / "store"
+    assert build().returncode == 0
+    assert (store / "yibao-facts.duckdb").is_file()
+    for round_ in range(2):
+        for path in sorted(reports.glob("*.txt"))[:3]:
+            path.write_text(path.read_text(encoding="utf-8") + "\n" * (round_ + 1), encoding="utf-8")
+        result = build()
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "took longer" not in result.stdout + result.stderr and "3 of 5" in result.stdout

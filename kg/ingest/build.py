@@ -446,11 +446,15 @@ def load_files(store: pyoxigraph.Store | StoreSession, files: list[Path], outcom
     pending: list[_Pending] = []
     skips: list[tuple[str, str]] = []  # the batch's files that could not be extracted, in order
     verdicts: Verdicts | None = {} if validate else None
-    writer = BatchWriter(lambda batch, skipped: _write_batch(session, batch, outcome, version, verdicts, skipped),
-                         prepare=lambda: _import_writers(session.path))
+    writer = BatchWriter(lambda batch, skipped: _write_batch(session, batch, outcome, version, verdicts, skipped))
     held = quads = 0
+    imported = False
     try:
         for path in files:
+            if not imported and too_big[path] is None:
+                next_result = _peek(results)  # the workers are forked once the first result is asked for
+                _import_writers(session.path)  # then this thread imports for the writes while they extract
+                results, imported = next_result, True
             if _next_file(path, too_big[path], results, pending, skips, overrides, on_file):
                 held += len(getattr(pending[-1].report, "text", "") or "")
                 quads += pending[-1].triples
@@ -467,9 +471,20 @@ def load_files(store: pyoxigraph.Store | StoreSession, files: list[Path], outcom
         record_verdicts(outcome, verdicts)
 
 
+def _peek(results: Iterator[ExtractResult]) -> Iterator[ExtractResult]:
+    """The same results, the first one already taken (so that the workers have been forked)."""
+    import itertools
+
+    first = next(results, None)
+    return results if first is None else itertools.chain([first], results)
+
+
 def _import_writers(store_path: Path | None) -> None:
-    """Import what the writes need (DuckDB for a store with a fact index: ≈0.2 s) before the first write."""
-    from yibao.index import index_path
+    """Import what the writes need (DuckDB for a store with a fact index: ≈0.2 s) in the main thread,
+    after the extraction workers are forked: the writer thread then imports nothing while a worker may
+    be forked (a fork while another thread holds the import lock leaves the child waiting for it forever)."""
+    from yibao.graph import registry, store  # noqa: F401
+    from yibao.index import index_path, sync  # noqa: F401
 
     if store_path is not None and index_path(store_path).is_file():
         import duckdb  # noqa: F401
@@ -506,13 +521,11 @@ class BatchWriter:
     are recorded just before its writes), so messages come in the order of a serial build.
     """
 
-    def __init__(self, write: Callable[[list[_Pending], list[tuple[str, str]]], None],
-                 prepare: Callable[[], None] | None = None) -> None:
+    def __init__(self, write: Callable[[list[_Pending], list[tuple[str, str]]], None]) -> None:
         import queue
         import threading
 
         self._write = write
-        self._prepare = prepare  # run first in the thread, while the first batch is being extracted
         self._queue: queue.Queue = queue.Queue(maxsize=1)
         self._error: BaseException | None = None
         self._stopped = False
@@ -520,9 +533,6 @@ class BatchWriter:
         self._thread.start()
 
     def _run(self) -> None:
-        if self._prepare is not None:
-            with contextlib.suppress(Exception):  # only a head start: the first write does it otherwise
-                self._prepare()
         while True:
             item = self._queue.get()
             if item is None:
