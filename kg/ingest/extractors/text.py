@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 
 from yibao.ingest.context import ReportContext
 from yibao.ingest.lexicon import Mention
+from yibao.ingest.metadata import DATELINE_RE
 from yibao.ingest.quantities import Quantity, find_quantities
 from yibao.ingest.reading import normalise
 from yibao.ingest.resolve import DEICTIC_RE, RELATIVE_YEAR_RE, YEAR_RE, Frame, Resolver
@@ -132,9 +133,10 @@ class TextExtractor:
                 out.append(Anchor(m.start, m.end, "basis", m.id, m))
         for m in lx.find(text, "policy", start):
             out.append(Anchor(m.start, m.end, "policy", m.id, m))
+        datelines = _datelines(text, start)
         for m in lx.find(text, "region", start):
             code = self.r.region(m)
-            if code:
+            if code and not datelines.covers(m.start):
                 out.append(Anchor(m.start, m.end, "region", code, m))
         for m in DEICTIC_RE.finditer(text):
             out.append(Anchor(start + m.start(), start + m.end(), "deictic", self.r.deictic(m.group())))
@@ -203,7 +205,7 @@ class TextExtractor:
             # within a sentence, year/region/basis carry over; indicator and fund carry across sentences
             # (not the fund of a sentence about a policy: the next one is about that policy too; not the
             # fund of a part listed after 其中: the next sentence is about the whole again)
-            carried = None if weak else self._carried_fund(head_fund)
+            carried = None if weak else self._carried_fund(head_fund, _after_semicolon(norm, start, s_start))
             state.frame = Frame(fund=carried, indicator=state.frame.indicator)
             parts_at = norm.find("其中", s_start, s_end)
             head_fund = carried
@@ -240,11 +242,12 @@ class TextExtractor:
                     head_fund = state.frame.fund
         return facts
 
-    def _carried_fund(self, fund: str | None) -> str | None:
+    def _carried_fund(self, fund: str | None, semicolon: bool = False) -> str | None:
         """The fund a new sentence inherits from the one before: a scheme's own fund carries on
-        ("职工医保基金收入…。支出…"), a component (统筹基金) or both schemes together do not."""
+        ("职工医保基金收入…。支出…"), a component (统筹基金) or both schemes together do not, except
+        across a semicolon, which only separates the items of one statement ("两项基金总收入…;总支出…")."""
         concept = self.vocab.funds.get(fund or "")
-        if concept is None or concept.broader or fund == "all_basic":
+        if concept is None or (not semicolon and (concept.broader or fund == "all_basic")):
             return None
         return fund
 
@@ -284,9 +287,10 @@ class TextExtractor:
         n = len(listed)
         if n < 2:
             return {}
-        for kind in ("fund", "region", "qualifier"):
+        for kind in ("fund", "region", "qualifier", "indicator"):
             run = lists.last_run(kind, n, k)  # "职工医保、居民医保…分别为": names listed in a row
-            if run and (kind != "qualifier" or run[0].start >= s_start):  # tiers: of this sentence
+            if run and (kind != "qualifier" or run[0].start >= s_start) and \
+                    (kind != "indicator" or run[0].start >= c_start):  # tiers: of this sentence; items: of this clause
                 return {q.start: a for q, a in zip(listed, run)}
         for kind in ("fund", "region"):
             distinct = lists.last_distinct(kind, n, c_start)  # else the last n different names
@@ -304,6 +308,10 @@ class TextExtractor:
             return None
         before = [a for a in c_anchors if a.end <= q.start]
         prev_q = max((x.end for x in c_quants if x.end <= q.start), default=c_start)
+        gloss = _gloss(norm, max(prev_q, c_start), q.start)
+        if gloss is not None and any(a.kind == "indicator" and a.end <= gloss[0] for a in before):
+            # "其他收入(医疗机构退回违规基金、…收入转入)914.89万元": the aside glosses the label before it
+            before = [a for a in before if not gloss[0] <= a.start < gloss[1]]
         window = norm[prev_q:q.start]
         if enum is not None:
             first = min(x.start for x in c_quants if x.start >= norm.find("分别", c_start, c_end))
@@ -328,6 +336,8 @@ class TextExtractor:
         indicator = self._indicator(norm, q, before, window, statistic, state, section, after)
         if indicator is None:
             return None
+        if enum is not None and enum.kind == "indicator":
+            indicator = enum.value  # "总收入、总支出分别为2.46万亿元、2.09万亿元": the items in their order
         indicator = self._by_unit(indicator, before, q, statistic)
         concept = self.vocab.indicators[indicator]
         if concept.unit == "yuan" and statistic == "level" and PER_PERSON_BEFORE_RE.search(norm[prev_q:q.start]):
@@ -508,7 +518,8 @@ class _Lists:
 
     def __init__(self, norm: str, anchors: list[Anchor]) -> None:
         self.norm = norm
-        self.items = {kind: [a for a in anchors if a.kind == kind] for kind in ("fund", "region", "qualifier")}
+        self.items = {kind: [a for a in anchors if a.kind == kind and not a.blocked]
+                      for kind in ("fund", "region", "qualifier", "indicator")}
         self.starts = {kind: [a.start for a in items] for kind, items in self.items.items()}
         self._chains: dict[str, list[int]] = {}
         self._runs: dict[tuple[str, int], list[int]] = {}
@@ -549,6 +560,30 @@ class _Lists:
         if len(latest) < n:
             return []
         return [self.items[kind][j] for j in sorted(latest)[-n:]]
+
+GLOSS_RE = re.compile(r"\([^()\d]{2,60}\)(?:[为是达共计约:\s]{0,3})$")
+
+
+def _gloss(norm: str, start: int, pos: int) -> tuple[int, int] | None:
+    """The span of a parenthesis without figures that ends right before the figure at ``pos``
+    (only connectives between), if there is one."""
+    m = GLOSS_RE.search(norm, start, pos)
+    if m is None:
+        return None
+    return m.start(), m.start() + m.group().rindex(")") + 1
+
+
+def _after_semicolon(norm: str, start: int, pos: int) -> bool:
+    """The sentence starting at ``pos`` follows a semicolon (the items of one statement), not a full stop."""
+    before = norm[max(start, pos - 12):pos].rstrip()
+    return before.endswith((";", "；"))
+
+
+def _datelines(text: str, offset: int) -> Spans:
+    """Where ``text`` holds a news dateline or credit ("本报北京3月9日电", "(记者 李红梅)"): the place
+    named there is where the item was filed, not what its figures are about."""
+    return Spans((offset + m.start(), offset + m.end()) for m in DATELINE_RE.finditer(text))
+
 
 def _bare_money(norm: str, quantities: list[Quantity]) -> list[Quantity]:
     """A number written without its unit ("收入128254786.99。") among money figures that all use one
