@@ -278,6 +278,8 @@ class FlatTableReader:
 
     def _indicator(self, row: Row) -> tuple[str | None, int]:
         indicator, offset = self.indicator(row.label)
+        if indicator == "expenditure" and self._names_own_spending(row):
+            return "benefit_expenditure", offset
         if indicator is not None:
             return indicator, offset
         if row.group is not None and self._names_only_a_fund(row.label):
@@ -285,6 +287,15 @@ class FlatTableReader:
         if row.is_group and self._names_only_a_fund(row.label):
             return None, 0
         return None, 0
+
+    def _names_own_spending(self, row: Row) -> bool:
+        """A part of a spending total named by a fund and 支出 only ("三、支出合计" over "1、医疗救助支出"):
+        what the fund spends on its own purpose, its benefits."""
+        if row.group is None or self.indicator(row.group.label)[0] != "expenditure":
+            return False
+        core = self._core(row.label)
+        funds = self.lx.funds(core)
+        return bool(funds) and not FILLER_RE.sub("", core.replace(funds[0].surface, " ").replace("支出", " "))
 
     def _row(self, row: Row, rows: list[Row], columns: list[Column], table_unit: str | None,
              title_fund: str | None, section_fund: str | None, frame: Frame) -> Iterator[Observation]:

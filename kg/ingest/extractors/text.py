@@ -37,6 +37,7 @@ STOCK_INDICATORS = ("cumulative_balance",)  # its parts are written with the bar
 SHARE_RE = re.compile(r"占|比重|占比|所占比例")
 COMPARISON_RE = re.compile(r"低于|高于|超过|不足|不到|少于|多于|大于|小于|不低于|不高于|未达到|达不到")
 AFTER_COMPARISON_RE = re.compile(r"^\s*(?:以上|以下|以内|之间)")
+FIGURE_BEFORE_RE = re.compile(r"\d\s*(?:万|亿)?(?:人次|人|名)$")  # "281473人参保": the label follows its count
 MONTHLY_RE = re.compile(r"(?:每月|月均|平均每月|月平均)\s*$")
 # Connectives allowed between a label and its number ("累计结余为", "增加了", "约").
 PER_PERSON_BEFORE_RE = re.compile(r"(?:人均|每人)[\u4e00-\u9fff]{0,4}$")
@@ -101,6 +102,7 @@ class TextExtractor:
         self.population_groups = {c.id for c in self.vocab["qualifier"].values() if c.broader == "population_group"}
         self.negative_labels = {normalise(x) for c in self.vocab.indicators.values() for x in c.negative_zh}
         self.opening_labels = {normalise(x) for c in self.vocab.indicators.values() for x in c.opening_zh}
+        self.populations = _populations(self.vocab)
 
     # -- anchors -------------------------------------------------------------------
     def _tiers(self, text: str, start: int) -> list[Anchor]:
@@ -161,6 +163,7 @@ class TextExtractor:
             # "补助收入": a bare 收入/支出 qualified by words we do not know is some other item
             prev = norm[a.start - 1] if a.start > start else ""
             if "\u4e00" <= prev <= "\u9fff" and a.start not in ends and \
+                    not FIGURE_BEFORE_RE.search(norm, max(start, a.start - 8), a.start) and \
                     not re.search(r"(?:总|年|度|月|期|的|及|和|与|等|其|中|实际|全年|平均|人均)$", norm[max(start, a.start - 2):a.start]):
                 a.blocked = True
         # a region, policy or basis word inside a fund or indicator label is part of that label
@@ -322,18 +325,21 @@ class TextExtractor:
         last_end = max([a.end for a in before] + [prev_q, c_start])
         if enum is None and GAP_WORDS_RE.sub("", norm[last_end:q.start]):
             return None
+        # the label after the figure ("36.01万名参保职工", "共有281473人参保"): a short one only in the figure's unit
         after = [a for a in c_anchors if a.kind == "indicator" and q.end <= a.start <= q.end + 1 and not a.blocked
-                 and len(a.mention.surface) >= 3]
-        if enum is None and not after and not any(a.kind == "indicator" for a in before) and \
+                 and (len(a.mention.surface) >= 3 or q.unit in ("person", "person_time") and
+                      self.vocab.indicators[a.value].unit == q.unit)]
+        coverage = self._coverage_of(norm, c_start, q, state)
+        if enum is None and not after and not any(a.kind == "indicator" for a in before) and coverage is None and \
                 GAP_WORDS_RE.sub("", _unlabelled(norm, c_start, q.start, before, c_quants)):
             return None  # a figure about something unnamed ("60岁以上参加…591732人")
         if weak and not sentence_has_fund and enum is None:
             return None
         window = _unlabelled(norm, prev_q if enum is None else c_start, q.start, before, c_quants)
-        statistic = self._statistic(window, q)
+        statistic = "level" if coverage else self._statistic(window, q)
         if statistic is None:
             return None
-        indicator = self._indicator(norm, q, before, window, statistic, state, section, after)
+        indicator = coverage or self._indicator(norm, q, before, window, statistic, state, section, after)
         if indicator is None:
             return None
         if enum is not None and enum.kind == "indicator":
@@ -360,7 +366,8 @@ class TextExtractor:
         if scope and indicator not in scope:
             fund = self.main_fund  # a budget line cannot have, e.g., months of cover
         region = self._region(before, state, section, enum)
-        year = self._year(before, prev_q, state, statistic)
+        year = self._year(before if coverage is None else [a for a in before if a.end <= norm.rfind("占", c_start, q.start)],
+                          prev_q, state, statistic)  # "占2022年常住人口…的": the population's year is not the rate's
         label = next((a.mention.surface for a in reversed(before) if a.kind == "indicator" and a.value == indicator
                       and a.mention is not None), state.indicator_label if indicator == state.frame.indicator else "")
         if concept.unit == "person" and statistic == "level" and (
@@ -388,6 +395,18 @@ class TextExtractor:
             if not groups and qualifier:
                 quote_start = min(quote_start, state.group_at)  # the quote names the group
         return TextFact(value_q, region, year, fund, indicator, basis, statistic, quote_start, quote_end, qualifier)
+
+    def _coverage_of(self, norm: str, c_start: int, q: Quantity, state: _State) -> str | None:
+        """The coverage rate a percentage states when it is the insured's share of a population
+        ("参保人数80.87万人,占常住人口75.98万人的106.44%" → the coverage rate of the resident population)."""
+        if q.unit != "percent" or state.frame.indicator != "enrollment":
+            return None
+        k = norm.rfind("占", c_start, q.start)
+        if k < 0:
+            return None
+        text = norm[k:q.start]
+        found = [c for word, c in self.populations.items() if word in text]
+        return found[0] if len(found) == 1 else None
 
     def _by_unit(self, indicator: str, before: list[Anchor], q: Quantity, statistic: str) -> str:
         """Among the indicators that share the chosen label (财政补助: a per-person standard or an
@@ -600,6 +619,20 @@ def _bare_money(norm: str, quantities: list[Quantity]) -> list[Quantity]:
             q = replace(q, value=q.number * factor, unit="yuan")
         out.append(q)
     return out
+
+
+def _populations(vocab) -> dict[str, str]:
+    """Population word → the coverage rate measured against it, read off the rates' labels
+    ("常住人口参保率" → 常住人口: coverage_rate_resident)."""
+    found: dict[str, set[str]] = {}
+    for concept in vocab.indicators.values():
+        if concept.unit != "percent":
+            continue
+        for label in concept.labels_zh:
+            m = re.fullmatch(r"(?:按|以)?([\u4e00-\u9fff]{1,4}人口)(?:计算的?|为基础计算的)?(?:参保率|覆盖率)", label)
+            if m:
+                found.setdefault(normalise(m.group(1)), set()).add(concept.id)
+    return {word: ids.pop() for word, ids in sorted(found.items()) if len(ids) == 1}
 
 
 def _tier_codes(vocab) -> dict[str, str]:
