@@ -145,7 +145,8 @@ class TextExtractor:
         for m in YEAR_RE.finditer(text):
             year = int(m.group(1))
             s = start + m.start(1)
-            e = s + 4 + (1 if norm[s + 4:s + 5] == "年" else 0)
+            written = re.match(r"\s*年", norm[s + 4:s + 8])  # "2024 年": a stray space before 年
+            e = s + 4 + (written.end() if written else 0)
             before = norm[max(start, s - 1):s]
             if self.r.plausible_year(year) and before not in ("比", "较", "-", "~", "至") and \
                     norm[e:e + 1] != "-":
@@ -168,6 +169,8 @@ class TextExtractor:
                 a.blocked = True
         # a region, policy or basis word inside a fund or indicator label is part of that label
         labels = Spans((a.start, a.end) for a in out if a.kind in ("fund", "indicator"))
+        funds = Spans((a.start, a.end) for a in out if a.kind == "fund")
+        indicators = Spans((a.start, a.end) for a in out if a.kind == "indicator")
         # a short indicator word at the start of a longer policy name (门诊 in 门诊共济) is part of the name
         policies = Spans((a.start, a.end) for a in out if a.kind == "policy")
         kept = [a for a in out if a.kind in ("year", "relyear")
@@ -176,7 +179,9 @@ class TextExtractor:
                 or a.kind == "fund"
                 or (a.kind not in ("fund", "indicator") and not any(
                     (s, e) != (a.start, a.end) and (a.kind != "policy" or a.end <= e)
-                    for s, e in labels.around(a.start)))]
+                    for s, e in labels.around(a.start)))
+                or (a.kind == "basis" and len(a.mention.surface) > 2 and funds.covers(a.start)
+                    and not indicators.covers(a.start))]  # 部门年初预算: the department's budget
         return kept
 
     # -- main loop -----------------------------------------------------------------
@@ -459,7 +464,8 @@ class TextExtractor:
             return chosen.value
         if state.frame.indicator:
             return state.frame.indicator
-        fund = state.frame.fund or section.fund or self.default_fund
+        named = [a.value for a in before if a.kind == "fund"]  # "部门年初预算1022.89万元": the fund's bare figure
+        fund = (named[-1] if named else None) or state.frame.fund or section.fund or self.default_fund
         concept = self.vocab.funds.get(fund or "")
         return concept.default_indicator if concept else None
 
@@ -615,7 +621,7 @@ def _bare_money(norm: str, quantities: list[Quantity]) -> list[Quantity]:
     for q in quantities:
         text = norm[q.start:q.end]
         if q.unit is None and not q.in_range and not q.in_formula and ("." in text or q.number >= 10000) \
-                and not re.match(r"\s*[\d\u4e00-\u9fff%/]", norm[q.end:q.end + 1]):
+                and not re.match(r"\s*[\d\u4e00-\u9fff%/]", norm[q.end:q.end + 3]):  # "1.2024 年": a year
             q = replace(q, value=q.number * factor, unit="yuan")
         out.append(q)
     return out
