@@ -102,3 +102,117 @@ def test_tiers_listed_before_respectively_give_each_figure_its_tier(tmp_path):
     assert found[("per_capita_fiscal_subsidy", "contribution_tier_1")] == Decimal("700")
     assert found[("per_capita_fiscal_subsidy", "contribution_tier_2")] == Decimal("610")
     assert found[("per_capita_funding", "contribution_tier_2")] == Decimal("980")
+
+
+# --- kinds met in the real-document corpus, each in a few wordings of its own ---------------------------------------
+
+NATIONAL = "国家医疗保障局2022年医疗保障事业发展统计快报\n"
+
+
+@pytest.mark.parametrize("dateline", [
+    "本报北京3月9日电 (记者 李红梅)",
+    "新华社北京7月12日电",
+    "中新网上海2月8日电",
+])
+def test_a_news_datelines_place_is_not_the_figures_region(tmp_path, dateline):
+    path = tmp_path / "x-2022.txt"
+    path.write_text(NATIONAL + dateline + "国家医保局近日发布快报,截至2022年底,全口径基本医疗保险参保人数达13.6亿人。",
+                    encoding="utf-8")
+    found = [(o.region, o.indicator) for o in process_file(path).observations if o.indicator == "enrollment"]
+    assert found == [("100000", "enrollment")]
+
+
+@pytest.mark.parametrize(("body", "expected"), [
+    ("全年基本医疗保险基金总收入、总支出分别为2.46万亿元、2.09万亿元。",
+     {"income": Decimal("2460000000000"), "expenditure": Decimal("2090000000000")}),
+    ("职工医保基金收入和支出分别为13.5亿元和12.1亿元。",
+     {"income": Decimal("1350000000"), "expenditure": Decimal("1210000000")}),
+    ("城乡居民医保基金收入、支出、累计结余分别是5.2亿元、4.8亿元、3.1亿元。",
+     {"income": Decimal("520000000"), "expenditure": Decimal("480000000"),
+      "cumulative_balance": Decimal("310000000")}),
+])
+def test_items_listed_before_respectively_take_the_figures_in_order(tmp_path, body, expected):
+    facts = _facts(tmp_path, HEAD + body)
+    got = {k[2]: v for k, (v, _) in facts.items() if k[4] == "level"}
+    assert got == expected
+
+
+@pytest.mark.parametrize(("body", "key", "value"), [
+    # a semicolon separates the items of one statement: the fund named before it goes on
+    ("全国基本医疗保险(含生育保险)基金总收入30922.17亿元,比上年增长7.6%;总支出24597.24亿元;当期结存6324.93亿元。",
+     (2023, "all_basic", "current_balance", "actual", "level"), "632493000000"),
+    ("职工医保统筹基金收入2.1亿元;支出1.9亿元。",
+     (2023, "employee_pooled", "expenditure", "actual", "level"), "190000000"),
+    # an aside between a label and its figure glosses the label
+    ("职工医保基金收入5634.77万元,其中其他收入(医疗机构退回违规基金、公务员医疗补助个人账户基金收入转入)914.89万元。",
+     (2023, "employee", "other_income", "actual", "level"), "9148900"),
+    ("城乡居民医保基金支出3000万元,其中其他支出(含大病保险保费划拨)为120万元。",
+     (2023, "resident", "other_expenditure", "actual", "level"), "1200000"),
+    # the count's label after it
+    ("全县新农合共有281473人参保,参保率稳定在99%。", (2023, "resident", "enrollment", "actual", "level"), "281473"),
+    ("全县城乡居民医保共有35210人参加。", (2023, "resident", "enrollment", "actual", "level"), "35210"),
+    # the insured's share of a population is that population's coverage rate (of the enrollment's year)
+    ("2023年,全县基本医疗保险参保人数80.87万人,占2022年全县常住人口75.98万人的106.44%。",
+     (2023, "all_basic", "coverage_rate_resident", "actual", "level"), "106.44"),
+    ("全县基本医疗保险参保人数52.3万人,占户籍人口的97.5%。",
+     (2023, "all_basic", "coverage_rate_registered", "actual", "level"), "97.5"),
+    # a department's budget named with its basis is the department's spending; a stray space before 年
+    ("2023 年部门年初预算 1022.89 万元,年中调整预算为 1781.86 万元,全年执行数 1767.21 万元。",
+     (2023, "department_budget", "expenditure", "budget", "level"), "10228900"),
+    ("2023 年部门年初预算 1022.89 万元,年中调整预算为 1781.86 万元,全年执行数 1767.21 万元。",
+     (2023, "department_budget", "expenditure", "actual", "level"), "17672100"),
+])
+def test_corpus_kinds_of_writing(tmp_path, body, key, value):
+    facts = _facts(tmp_path, HEAD + body)
+    assert facts[key][0] == Decimal(value)
+
+
+def test_a_line_wrapped_inside_a_sentence_goes_on(tmp_path):
+    body = ("自评发现的主要问题及原因:一是2023 年部门年初预算 1022.89 万元,年中调整预算为 1781.86 万\n"
+            "元,比年初预算增加 758.97 万元,全年执行数 1767.21 万元,预算\n调整率较大。\n")
+    facts = _facts(tmp_path, HEAD + body)
+    assert facts[(2023, "department_budget", "expenditure", "actual", "level")][0] == Decimal("17672100")
+    assert facts[(2023, "department_budget", "expenditure", "adjusted_budget", "level")][0] == Decimal("17818600")
+
+
+def test_a_list_number_glued_to_a_year_is_no_figure(tmp_path):
+    body = ("城乡居民医保基金收入1200.50万元,支出1100.25万元。\n原因:1.2023 年中央补助资金286万元年中下达;"
+            "2.2023 年市财政拨款。\n")
+    values = {v for v, _ in _facts(tmp_path, HEAD + body).values()}
+    assert not any(v in (Decimal("12023"), Decimal("22023")) for v in values)
+
+
+@pytest.mark.parametrize("predecessor", ["新型农村合作医疗", "新农合", "新型农村合作医疗保险"])
+def test_a_predecessor_schemes_figures_beside_the_funds_own_are_not_the_funds(tmp_path, predecessor):
+    body = (f"全年城乡居民基本医疗保险基金收入6973.94亿元,支出6284.51亿元。年末累计结存4332.94亿元。\n"
+            f"全年{predecessor}基金收入856.89亿元,支出818.22亿元。年末累计结存295.42亿元。\n")
+    facts = _facts(tmp_path, HEAD + body)
+    assert facts[(2023, "resident", "income", "actual", "level")][0] == Decimal("697394000000")
+    assert facts[(2023, "resident", "expenditure", "actual", "level")][0] == Decimal("628451000000")
+    assert facts[(2023, "resident", "cumulative_balance", "actual", "level")][0] == Decimal("433294000000")
+
+
+def test_a_predecessor_named_alone_is_the_fund(tmp_path):
+    facts = _facts(tmp_path, HEAD + "全年新型农村合作医疗基金收入856.89万元,支出818.22万元。")
+    assert facts[(2023, "resident", "expenditure", "actual", "level")][0] == Decimal("8182200")
+
+
+@pytest.mark.parametrize(("fund_row", "fund"), [("医疗救助", "medical_assistance"), ("城乡居民医疗", "resident")])
+def test_a_fund_named_part_of_a_spending_total_is_its_benefit_spending(tmp_path, fund_row, fund):
+    own = "医疗救助" if fund == "medical_assistance" else "城乡居民基本医疗保险"
+    text = (f"某县医疗保障局医保基金2023年财务公开\n单位:万元\n{fund_row} | |\n指标名称 | 金额 |\n"
+            f"一、上年结余 | 56.13 |\n二、收入合计 | 375.28 |\n1、利息收入 | 1.17 |\n三、支出合计 | 429 |\n"
+            f"1、{own}支出 | 339 |\n2、其他支出 | 0 |\n3、上解上级支出 | 90 |\n四、滚存结余 | 2.41 |\n")
+    facts = _facts(tmp_path, text)
+    assert facts[(2023, fund, "benefit_expenditure", "actual", "level")][0] == Decimal("3390000")
+    assert facts[(2023, fund, "expenditure", "actual", "level")][0] == Decimal("4290000")
+
+
+@pytest.mark.parametrize("body", [
+    "职工医保参保人数15.77万人,占全县参保人数的19.5%。",  # a share of the insured, not of a population
+    "全县60岁以上老年人口12.1万人,占常住人口的21.3%。",  # no enrollment: a demographic share
+    "城乡居民医保基金支出4.8亿元,占常住人口人均可支配收入的3.1%。",
+])
+def test_a_share_that_is_no_coverage_rate_is_not_read_as_one(tmp_path, body):
+    facts = _facts(tmp_path, HEAD + body)
+    assert not [k for k in facts if k[2].startswith("coverage_rate")]

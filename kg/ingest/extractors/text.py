@@ -328,13 +328,13 @@ class TextExtractor:
             return None  # "低于3个月", "9个月以上": a threshold, not a value
         # the gap between the last label or number and this number must hold only connectives
         last_end = max([a.end for a in before] + [prev_q, c_start])
-        if enum is None and GAP_WORDS_RE.sub("", norm[last_end:q.start]):
+        coverage = self._coverage_of(norm, c_start, q, state)
+        if enum is None and coverage is None and GAP_WORDS_RE.sub("", norm[last_end:q.start]):
             return None
         # the label after the figure ("36.01万名参保职工", "共有281473人参保"): a short one only in the figure's unit
         after = [a for a in c_anchors if a.kind == "indicator" and q.end <= a.start <= q.end + 1 and not a.blocked
                  and (len(a.mention.surface) >= 3 or q.unit in ("person", "person_time") and
                       self.vocab.indicators[a.value].unit == q.unit)]
-        coverage = self._coverage_of(norm, c_start, q, state)
         if enum is None and not after and not any(a.kind == "indicator" for a in before) and coverage is None and \
                 GAP_WORDS_RE.sub("", _unlabelled(norm, c_start, q.start, before, c_quants)):
             return None  # a figure about something unnamed ("60岁以上参加…591732人")
