@@ -91,7 +91,46 @@ def test_a_figure_claimed_by_several_policies_is_left_out(tmp_path):
 def test_a_per_person_amount_is_not_the_total_its_label_names(tmp_path):
     facts = _facts(tmp_path, HEAD + "城乡居民医保基金收入5265万元，其中个人缴纳2397万元(人均85元)。")
     assert facts[(2023, "resident", "premium_income", "actual", "level")][0] == Decimal("23970000")
-    assert all(value != Decimal("85") for value, _ in facts.values())
+    # the aside is the total's amount per person (yb:perPersonOf), never the total itself
+    assert facts[(2023, "resident", "per_capita_contribution", "actual", "level")][0] == Decimal("85")
+    assert [k for k, (v, _) in facts.items() if v == Decimal("85")] == \
+        [(2023, "resident", "per_capita_contribution", "actual", "level")]
+
+
+@pytest.mark.parametrize(("body", "key", "value"), [
+    ("城乡居民医保基金收入5265万元,其中财政补助收入3798万元(人均补助450元)。",
+     (2023, "resident", "per_capita_fiscal_subsidy", "actual", "level"), "450"),
+    ("全年城乡居民医保共筹集基金11265万元(人均筹资400元)。",
+     (2023, "resident", "per_capita_funding", "actual", "level"), "400"),
+    ("城乡居民医保个人缴费收入2397万元（每人缴纳85元）。",
+     (2023, "resident", "per_capita_contribution", "actual", "level"), "85"),
+])
+def test_a_per_person_aside_after_a_total_is_its_per_person_amount(tmp_path, body, key, value):
+    assert _facts(tmp_path, HEAD + body)[key][0] == Decimal(value)
+
+
+def test_a_per_person_aside_after_an_unread_figure_is_left_out(tmp_path):
+    facts = _facts(tmp_path, HEAD + "城乡居民医保基金收入5265万元,其中区级财政补助3798万元(人均补助135元)。")
+    assert all(v != Decimal("135") for v, _ in facts.values())
+
+
+@pytest.mark.parametrize(("body", "key", "value"), [
+    # 补偿 is the 新农合 word for 报销: a figure in 人次 is visits, in 元 spending, in % the reimbursement rate
+    ("全县参保人享受住院补偿12345人次,实际补偿比例为55.2%。", (2023, "resident", "inpatient_visits", "actual", "level"), "12345"),
+    ("全县参保人享受住院补偿12345人次,实际补偿比例为55.2%。",
+     (2023, "resident", "inpatient_reimbursement_actual", "actual", "level"), "55.2"),
+    ("新农合住院补偿支出3500万元。", (2023, "resident", "inpatient_expenditure", "actual", "level"), "35000000"),
+    ("新农合门诊补偿45210人次。", (2023, "resident", "outpatient_visits", "actual", "level"), "45210"),
+])
+def test_compensation_wordings_of_the_rural_cooperative_scheme(tmp_path, body, key, value):
+    assert _facts(tmp_path, HEAD.replace("医疗保障基金", "新农合基金") + body)[key][0] == Decimal(value)
+
+
+def test_the_rate_after_a_figure_about_something_unnamed_is_its_rate(tmp_path):
+    body = "新农合住院补偿12345人次,实际补偿比例为55.2%。全县享受重大疾病医疗救治594人次,实际补偿比例达70%。"
+    facts = _facts(tmp_path, HEAD + body)
+    assert facts[(2023, "resident", "inpatient_reimbursement_actual", "actual", "level")][0] == Decimal("55.2")
+    assert all(v != Decimal("70") for v, _ in facts.values())
 
 
 def test_tiers_listed_before_respectively_give_each_figure_its_tier(tmp_path):

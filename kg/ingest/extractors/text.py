@@ -37,6 +37,8 @@ STOCK_INDICATORS = ("cumulative_balance",)  # its parts are written with the bar
 SHARE_RE = re.compile(r"占|比重|占比|所占比例")
 COMPARISON_RE = re.compile(r"低于|高于|超过|不足|不到|少于|多于|大于|小于|不低于|不高于|未达到|达不到")
 AFTER_COMPARISON_RE = re.compile(r"^\s*(?:以上|以下|以内|之间)")
+AGAINST_PLAN_RE = re.compile(r"(?:比|较|相比)[^,，。;；]{0,4}(?:预算|目标|计划)")
+PER_PERSON_ASIDE_RE = re.compile(r"\s*\(\s*(?:人均|每人)[\u4e00-\u9fff]{0,4}")  # "(人均85元)" after a total
 FIGURE_BEFORE_RE = re.compile(r"\d\s*(?:万|亿)?(?:人次|人|名)$")  # "281473人参保": the label follows its count
 MONTHLY_RE = re.compile(r"(?:每月|月均|平均每月|月平均)\s*$")
 # Connectives allowed between a label and its number ("累计结余为", "增加了", "约").
@@ -85,6 +87,8 @@ class _State:
     parts_at: int = -1  # where the sentence's first 其中 starts (-1: none)
     group: str | None = None  # the last group of insured named in the sentence (女性, 60岁以上 …)
     group_at: int = 0  # where the clause naming it starts
+    unnamed_at: int = -1  # where the sentence's figure about something unnamed is (-1: none)
+    last_fact: TextFact | None = None  # the paragraph's last figure read
     parens: _Parens | None = None  # the paragraph's parentheses
 
 
@@ -103,6 +107,7 @@ class TextExtractor:
         self.negative_labels = {normalise(x) for c in self.vocab.indicators.values() for x in c.negative_zh}
         self.opening_labels = {normalise(x) for c in self.vocab.indicators.values() for x in c.opening_zh}
         self.populations = _populations(self.vocab)
+        self.per_person = {c.per_person_of: c.id for c in self.vocab.indicators.values() if c.per_person_of}
 
     # -- anchors -------------------------------------------------------------------
     def _tiers(self, text: str, start: int) -> list[Anchor]:
@@ -217,7 +222,7 @@ class TextExtractor:
             state.frame = Frame(fund=carried, indicator=state.frame.indicator)
             parts_at = norm.find("其中", s_start, s_end)
             head_fund = carried
-            state.sentence_start, state.parts_at, state.group = s_start, parts_at, None
+            state.sentence_start, state.parts_at, state.group, state.unnamed_at = s_start, parts_at, None, -1
             # a sentence about a policy (not one that names it in an aside) needs its own fund word
             weak = section.weak or any(a.kind == "policy" and not state.parens.inside(s_start, a.start) for a in s_anchors)
             sentence_funds = [a for a in s_anchors if a.kind == "fund"]
@@ -236,6 +241,8 @@ class TextExtractor:
                                       enum.get(q.start), weak, bool(sentence_funds))
                     if fact:
                         facts.append(fact)
+                        state.unnamed_at = -1  # a figure read since: the sentence is about named things again
+                        state.last_fact = fact
                         produced = produced or not self._is_rate(fact.indicator)
                 if not produced:
                     # a basis word carries on only from a clause that stated a figure; a year only
@@ -316,6 +323,8 @@ class TextExtractor:
             return None
         before = [a for a in c_anchors if a.end <= q.start]
         prev_q = max((x.end for x in c_quants if x.end <= q.start), default=c_start)
+        if PER_PERSON_ASIDE_RE.fullmatch(norm[prev_q:q.start]):
+            return self._per_person(norm, q, prev_q, state)  # "个人缴纳2397万元(人均85元)"
         gloss = _gloss(norm, max(prev_q, c_start), q.start)
         if gloss is not None and any(a.kind == "indicator" and a.end <= gloss[0] for a in before):
             # "其他收入(医疗机构退回违规基金、…收入转入)914.89万元": the aside glosses the label before it
@@ -330,6 +339,7 @@ class TextExtractor:
         last_end = max([a.end for a in before] + [prev_q, c_start])
         coverage = self._coverage_of(norm, c_start, q, state)
         if enum is None and coverage is None and GAP_WORDS_RE.sub("", norm[last_end:q.start]):
+            state.unnamed_at = q.start
             return None
         # the label after the figure ("36.01万名参保职工", "共有281473人参保"): a short one only in the figure's unit
         after = [a for a in c_anchors if a.kind == "indicator" and q.end <= a.start <= q.end + 1 and not a.blocked
@@ -337,13 +347,19 @@ class TextExtractor:
                       self.vocab.indicators[a.value].unit == q.unit)]
         if enum is None and not after and not any(a.kind == "indicator" for a in before) and coverage is None and \
                 GAP_WORDS_RE.sub("", _unlabelled(norm, c_start, q.start, before, c_quants)):
+            state.unnamed_at = q.start
             return None  # a figure about something unnamed ("60岁以上参加…591732人")
+        if 0 <= state.unnamed_at < q.start and q.unit == "percent" and enum is None and coverage is None and \
+                not any(a.kind == "fund" and a.start > state.unnamed_at for a in before):
+            return None  # "享受重大疾病医疗救治594人次,实际补偿比例达70%": the rate of that unnamed thing
         if weak and not sentence_has_fund and enum is None:
             return None
         window = _unlabelled(norm, prev_q if enum is None else c_start, q.start, before, c_quants)
         statistic = "level" if coverage else self._statistic(window, q)
         if statistic is None:
             return None
+        if statistic in ("change", "growth_rate") and AGAINST_PLAN_RE.search(norm[prev_q:q.start]):
+            return None  # "比年初预算增加758.97万元": a gap to the plan, not a change from the previous period
         indicator = coverage or self._indicator(norm, q, before, window, statistic, state, section, after)
         if indicator is None:
             return None
@@ -352,7 +368,7 @@ class TextExtractor:
         indicator = self._by_unit(indicator, before, q, statistic)
         concept = self.vocab.indicators[indicator]
         if concept.unit == "yuan" and statistic == "level" and PER_PERSON_BEFORE_RE.search(norm[prev_q:q.start]):
-            return None  # "个人缴纳2397万元(人均85元)": a per-person amount, not the total the label names
+            return None  # "个人缴纳2397万元,人均85元": a per-person amount, not the total the label names
         unit = "percent" if statistic in ("growth_rate", "share") else concept.unit
         if q.unit == "percentage_point":
             if concept.unit != "percent" or statistic != "change":
@@ -400,6 +416,19 @@ class TextExtractor:
             if not groups and qualifier:
                 quote_start = min(quote_start, state.group_at)  # the quote names the group
         return TextFact(value_q, region, year, fund, indicator, basis, statistic, quote_start, quote_end, qualifier)
+
+    def _per_person(self, norm: str, q: Quantity, prev_q: int, state: _State) -> TextFact | None:
+        """The per-person amount stated in an aside right after a total just read ("个人缴纳2397万元
+        (人均85元)" → the contribution per person), with the total's fund, year and basis."""
+        total = state.last_fact
+        if total is None or total.quantity.end != prev_q or total.statistic != "level" or q.unit != "yuan" or \
+                not PER_PERSON_ASIDE_RE.fullmatch(norm[prev_q:q.start]):
+            return None
+        per_person = self.per_person.get(total.indicator)
+        if per_person is None:
+            return None
+        start = norm.rfind("(", prev_q, q.start) + 1
+        return replace(total, quantity=q, indicator=per_person, quote_start=start, quote_end=q.end, qualifier=None)
 
     def _coverage_of(self, norm: str, c_start: int, q: Quantity, state: _State) -> str | None:
         """The coverage rate a percentage states when it is the insured's share of a population
