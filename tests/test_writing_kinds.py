@@ -255,3 +255,33 @@ def test_a_fund_named_part_of_a_spending_total_is_its_benefit_spending(tmp_path,
 def test_a_share_that_is_no_coverage_rate_is_not_read_as_one(tmp_path, body):
     facts = _facts(tmp_path, HEAD + body)
     assert not [k for k in facts if k[2].startswith("coverage_rate")]
+
+
+def test_a_gap_to_the_plan_is_no_change_from_the_previous_period(tmp_path):
+    body = "2023 年部门年初预算 1022.89 万元,年中调整预算为 1781.86 万元,比年初预算增加 758.97 万元。"
+    facts = _facts(tmp_path, HEAD + body)
+    assert not [k for k in facts if k[4] in ("change", "growth_rate")]
+
+
+SUBSIDY_PROJECT = ("2023年城乡居民基本医疗保险财政补助资金项目公示\n"
+                   "一、城乡居民基本医疗保险财政补助资金项目\n全县城乡居民基本医疗保险参保43230人。\n"
+                   "城乡居民医保个人缴费标准每人每年350元。\n")
+
+
+@pytest.mark.parametrize(("extra", "fund"), [
+    ("绩效目标:基本医疗保险参保人数不少于43000人,基本医疗保险参保率97.5%。", "resident"),
+    # a report naming both schemes, or both together in words, keeps 基本医疗保险 as both
+    ("职工医保参保人数12000人。基本医疗保险参保率97.5%。", "all_basic"),
+    ("职工和居民医保两项基金运行平稳,基本医疗保险参保率97.5%。", "all_basic"),
+])
+def test_a_bare_basic_insurance_in_a_one_scheme_report_is_that_scheme(tmp_path, extra, fund):
+    facts = _facts(tmp_path, SUBSIDY_PROJECT + extra)
+    rates = [k for k in facts if k[2] == "coverage_rate_registered"]
+    assert rates and all(k[1] == fund for k in rates)
+
+
+def test_a_national_bulletin_naming_one_schemes_part_keeps_both_schemes(tmp_path):
+    body = ("2023年,全国基本医保基金(含生育保险)总收入24421亿元,总支出20854亿元。全国基本医保基金累计结存27697亿元,"
+            "其中职工基本医疗保险个人账户累计结存8426亿元。全国基本医保参保率稳定在95%以上。")
+    facts = _facts(tmp_path, NATIONAL + body)
+    assert facts[(2023, "all_basic", "income", "actual", "level")][0] == Decimal("2442100000000")

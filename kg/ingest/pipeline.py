@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import replace
 from bisect import bisect_right
 from decimal import Decimal
 from pathlib import Path
@@ -78,6 +79,7 @@ def extract_report(report_id: str, path: Path, decoded: DecodedText, sha256: str
             else:
                 raise TypeError(f"extractor {extractor.name!r} yielded {type(item).__name__}")
     kept = drop_predecessor_figures(drop_rounded_restatements(list(observations.values())), norm, lexicon)
+    kept = one_scheme_report(kept, norm, lexicon)
     report.observations = sorted(kept, key=lambda o: (o.start, o.end, o.key))
     report.unmapped, report.non_facts = account(norm, original, report.observations, lexicon, decoded.damaged)
     return report
@@ -119,6 +121,34 @@ def drop_predecessor_figures(observations: list[Observation], norm: str, lexicon
             if i >= 0 and named[i].surface in former:
                 drop.add(id(obs))
     return [o for o in observations if id(o) not in drop]
+
+
+BOTH_SCHEMES_RE = re.compile(r"职工|两项|二项|全口径|合计")
+
+
+def one_scheme_report(observations: list[Observation], norm: str, lexicon: Lexicon) -> list[Observation]:
+    """In a report about one scheme only, a bare 基本医疗保险 is that scheme.
+
+    A resident-fund project ("城乡居民基本医疗保险财政补助资金项目 … 基本医疗保险参保人数43230人") never
+    names the employee fund: its 基本医疗保险 figures are the resident fund's, not both schemes'
+    together. A report that names both schemes, or both together in words (两项基金, 职工和居民医保),
+    keeps them.
+    """
+    vocab = lexicon.vocab
+    if not any(o.fund == "all_basic" for o in observations):
+        return observations
+    named: dict[str, int] = {}
+    for m in lexicon.funds(norm):
+        top = vocab.top_fund(m.id)
+        if top == "all_basic" and BOTH_SCHEMES_RE.search(m.surface):
+            return observations
+        if top in ("employee", "resident", "all_basic"):
+            named[top] = named.get(top, 0) + 1
+    schemes = [f for f in ("employee", "resident") if f in named]
+    # the one scheme must be what the report is about: named more often than 基本医疗保险 itself
+    if len(schemes) != 1 or named[schemes[0]] <= named.get("all_basic", 0):
+        return observations
+    return [replace(o, fund=schemes[0]) if o.fund == "all_basic" else o for o in observations]
 
 
 def _decimals(surface_number: Decimal) -> int:
