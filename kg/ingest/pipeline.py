@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import replace
 from bisect import bisect_right
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
