@@ -285,3 +285,21 @@ def test_a_national_bulletin_naming_one_schemes_part_keeps_both_schemes(tmp_path
             "其中职工基本医疗保险个人账户累计结存8426亿元。全国基本医保参保率稳定在95%以上。")
     facts = _facts(tmp_path, NATIONAL + body)
     assert facts[(2023, "all_basic", "income", "actual", "level")][0] == Decimal("2442100000000")
+
+
+@pytest.mark.parametrize(("body", "key", "value"), [
+    # 结存 is a balance like 结余 (累计结存 the stock)
+    ("职工医保基金收入5.2亿元,支出4.8亿元,结存0.4亿元。", (2023, "employee", "current_balance", "actual", "level"), "40000000"),
+    # a subsidy transfer allocated (下达) by an agency: the subsidy due, as budgeted
+    ("近日,省财政厅下达2023年城乡居民基本医保补助资金205.05亿元,其中中央财政资金161.58亿元。",
+     (2023, "resident_subsidy", "fiscal_subsidy_due", "budget", "level"), "20505000000"),
+    ("市财政局预拨城乡居民医保补助资金3000万元。",
+     (2023, "resident_subsidy", "fiscal_subsidy_due", "budget", "level"), "30000000"),
+])
+def test_balances_and_allocations(tmp_path, body, key, value):
+    assert _facts(tmp_path, HEAD + body)[key][0] == Decimal(value)
+
+
+def test_an_agency_as_subject_does_not_name_the_figure(tmp_path):
+    facts = _facts(tmp_path, HEAD + "近日,省财政厅安排专项资金1.2亿元,用于基层医疗机构建设。")
+    assert not facts

@@ -37,6 +37,8 @@ STOCK_INDICATORS = ("cumulative_balance",)  # its parts are written with the bar
 SHARE_RE = re.compile(r"占|比重|占比|所占比例")
 COMPARISON_RE = re.compile(r"低于|高于|超过|不足|不到|少于|多于|大于|小于|不低于|不高于|未达到|达不到")
 AFTER_COMPARISON_RE = re.compile(r"^\s*(?:以上|以下|以内|之间)")
+# who acts, not what the figure is about ("自治区财政厅下达…补助资金205.05亿元")
+AGENCY_RE = re.compile(r"(?:省|市|县|区|州|旗|自治区)?(?:级)?(?:财政|医疗保障|医保|人力资源和社会保障|人社|卫生健康|卫健|税务)(?:厅|局|部|委|中心)|政府|近日|日前")
 AGAINST_PLAN_RE = re.compile(r"(?:比|较|相比)[^,，。;；]{0,4}(?:预算|目标|计划)")
 PER_PERSON_ASIDE_RE = re.compile(r"\s*\(\s*(?:人均|每人)[\u4e00-\u9fff]{0,4}")  # "(人均85元)" after a total
 FIGURE_BEFORE_RE = re.compile(r"\d\s*(?:万|亿)?(?:人次|人|名)$")  # "281473人参保": the label follows its count
@@ -346,7 +348,7 @@ class TextExtractor:
                  and (len(a.mention.surface) >= 3 or q.unit in ("person", "person_time") and
                       self.vocab.indicators[a.value].unit == q.unit)]
         if enum is None and not after and not any(a.kind == "indicator" for a in before) and coverage is None and \
-                GAP_WORDS_RE.sub("", _unlabelled(norm, c_start, q.start, before, c_quants)):
+                GAP_WORDS_RE.sub("", AGENCY_RE.sub("", _unlabelled(norm, c_start, q.start, before, c_quants))):
             state.unnamed_at = q.start
             return None  # a figure about something unnamed ("60岁以上参加…591732人")
         if 0 <= state.unnamed_at < q.start and q.unit == "percent" and enum is None and coverage is None and \
