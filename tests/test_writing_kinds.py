@@ -303,3 +303,26 @@ def test_balances_and_allocations(tmp_path, body, key, value):
 def test_an_agency_as_subject_does_not_name_the_figure(tmp_path):
     facts = _facts(tmp_path, HEAD + "近日,省财政厅安排专项资金1.2亿元,用于基层医疗机构建设。")
     assert not facts
+
+
+@pytest.mark.parametrize(("body", "key", "value"), [
+    # a rate written as the least it must reach is a target, at least that figure
+    ("参保人政策范围内住院报销比例大于68%。", (2023, "resident", "inpatient_reimbursement_policy", "target", "level"), "68"),
+    ("城乡居民医保户籍人口参保率不低于95%。", (2023, "resident", "coverage_rate_registered", "target", "level"), "95"),
+    ("城乡居民医保政策范围内住院费用支付比例≥70%。",
+     (2023, "resident", "inpatient_reimbursement_policy", "target", "level"), "70"),
+])
+def test_a_rate_written_as_its_floor_is_a_target(tmp_path, body, key, value):
+    text = HEAD.replace("衡阳县", "衡阳县城乡居民医保") + body
+    value_found, approximation = _facts(tmp_path, text)[key]
+    assert value_found == Decimal(value) and approximation == "at_least"
+
+
+@pytest.mark.parametrize("body", [
+    "城乡居民医保基金可支付月数低于3个月。",
+    "城乡居民医保住院费用实际报销比例低于60%。",
+    "城乡居民医保政策范围内住院费用支付比例不高于90%。",
+])
+def test_a_ceiling_or_a_warning_threshold_is_no_figure(tmp_path, body):
+    facts = _facts(tmp_path, HEAD + body)
+    assert not [k for k in facts if k[4] == "level" and k[2] != "enrollment"]

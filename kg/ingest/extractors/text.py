@@ -39,6 +39,14 @@ COMPARISON_RE = re.compile(r"低于|高于|超过|不足|不到|少于|多于|�
 AFTER_COMPARISON_RE = re.compile(r"^\s*(?:以上|以下|以内|之间)")
 # who acts, not what the figure is about ("自治区财政厅下达…补助资金205.05亿元")
 AGENCY_RE = re.compile(r"(?:省|市|县|区|州|旗|自治区)?(?:级)?(?:财政|医疗保障|医保|人力资源和社会保障|人社|卫生健康|卫健|税务)(?:厅|局|部|委|中心)|政府|近日|日前")
+TARGET_FLOOR_RE = re.compile(r"(?:大于|不低于|不少于|≥|>=)\s*$")
+
+
+def _target_floor(window: str, q: Quantity) -> bool:
+    """A rate written as the least it must reach ("住院报销比例大于68%", "参保率不低于95%"): a target."""
+    return q.unit == "percent" and TARGET_FLOOR_RE.search(window) is not None
+
+
 AGAINST_PLAN_RE = re.compile(r"(?:比|较|相比)[^,，。;；]{0,4}(?:预算|目标|计划)")
 PER_PERSON_ASIDE_RE = re.compile(r"\s*\(\s*(?:人均|每人)[\u4e00-\u9fff]{0,4}")  # "(人均85元)" after a total
 FIGURE_BEFORE_RE = re.compile(r"\d\s*(?:万|亿)?(?:人次|人|名)$")  # "281473人参保": the label follows its count
@@ -50,7 +58,7 @@ GAP_WORDS_RE = re.compile(
     r"已经|已|仅|近|超过|超|高于|低于|不足|以上|左右|的|了|有|增加|减少|增长|下降|降低|提高|上升|到|至|"
     r"同比|同期|比上年|较上年|比|较|占|总|全年|年度|年末|年底|当年|本年|平均|人均|按|其中|增幅|降幅|资金|"
     r"增长率|增长速度|增速|幅度|速度|率|额|金额|合|净|末|底|初|达到了|升至|降至|提升|上涨|下降了|"
-    r"持续|继续|稳定在|保持在|维持在|基金|[^\u4e00-\u9fff]"
+    r"持续|继续|稳定在|保持在|维持在|基金|大于|不低于|不少于|[^\u4e00-\u9fff]"
 )
 
 
@@ -335,7 +343,8 @@ class TextExtractor:
         if enum is not None:
             first = min(x.start for x in c_quants if x.start >= norm.find("分别", c_start, c_end))
             window = norm[c_start:first]
-        if COMPARISON_RE.search(window) or AFTER_COMPARISON_RE.match(norm[q.end:q.end + 4]):
+        floor = _target_floor(window, q)
+        if (COMPARISON_RE.search(window) and not floor) or AFTER_COMPARISON_RE.match(norm[q.end:q.end + 4]):
             return None  # "低于3个月", "9个月以上": a threshold, not a value
         # the gap between the last label or number and this number must hold only connectives
         last_end = max([a.end for a in before] + [prev_q, c_start])
@@ -400,10 +409,10 @@ class TextExtractor:
         shifted = any(a.kind == "relyear" and a.start >= prev_q for a in before)  # 年初累计结余: already done
         if statistic == "level" and label in self.opening_labels and year is not None and not shifted:
             year -= 1  # "期初结余", "上年结余": the previous year's closing stock
-        basis = self._basis(before, prev_q, state, section, concept)
+        basis = "target" if floor else self._basis(before, prev_q, state, section, concept)
         if region is None or year is None:
             return None
-        value_q = q
+        value_q = replace(q, approximation="at_least") if floor else q
         if statistic == "level" and label in self.negative_labels and q.value > 0:
             value_q = replace(q, number=-q.number, value=-q.value)  # 赤字
         if statistic in ("change", "growth_rate") and NEGATIVE_RE.search(window) and q.value > 0:
