@@ -326,3 +326,15 @@ def test_a_rate_written_as_its_floor_is_a_target(tmp_path, body, key, value):
 def test_a_ceiling_or_a_warning_threshold_is_no_figure(tmp_path, body):
     facts = _facts(tmp_path, HEAD + body)
     assert not [k for k in facts if k[4] == "level" and k[2] != "enrollment"]
+
+
+def test_a_satisfaction_rate_with_no_fund_is_the_departments(tmp_path):
+    text = "某市医疗保障事业中心2023年度部门决算绩效自评\n7.满意度指标:参保人员对医保服务满意度达到99.99%。\n"
+    facts = _facts(tmp_path, text)
+    assert facts[(2023, "department_budget", "satisfaction_rate", "actual", "level")][0] == Decimal("99.99")
+
+
+@pytest.mark.parametrize("wording", ["及时到位率", "资金到位率", "及时足额到位"])
+def test_wordings_of_the_subsidy_arrival_rate(tmp_path, wording):
+    facts = _facts(tmp_path, HEAD + f"城乡居民医保补助资金{wording}100%。")
+    assert facts[(2023, "resident_subsidy", "fiscal_subsidy_arrival_rate", "actual", "level")][0] == Decimal("100")
