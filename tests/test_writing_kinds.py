@@ -338,3 +338,18 @@ def test_a_satisfaction_rate_with_no_fund_is_the_departments(tmp_path):
 def test_wordings_of_the_subsidy_arrival_rate(tmp_path, wording):
     facts = _facts(tmp_path, HEAD + f"城乡居民医保补助资金{wording}100%。")
     assert facts[(2023, "resident_subsidy", "fiscal_subsidy_arrival_rate", "actual", "level")][0] == Decimal("100")
+
+
+@pytest.mark.parametrize(("body", "indicator", "values"), [
+    ("全县职工医保和居民医保参保人数分别为3.2万人、28.5万人。", "enrollment", ("32000", "285000")),
+    ("职工和居民医保基金收入分别为3.1亿元和5.2亿元。", "income", ("310000000", "520000000")),
+])
+def test_a_name_joining_two_funds_before_respectively_lists_them(tmp_path, body, indicator, values):
+    facts = _facts(tmp_path, HEAD + body)
+    assert facts[(2023, "employee", indicator, "actual", "level")][0] == Decimal(values[0])
+    assert facts[(2023, "resident", indicator, "actual", "level")][0] == Decimal(values[1])
+
+
+def test_a_name_joining_two_funds_without_respectively_is_both(tmp_path):
+    facts = _facts(tmp_path, HEAD + "职工医保和居民医保基金累计结余8.3亿元。")
+    assert facts[(2023, "all_basic", "cumulative_balance", "actual", "level")][0] == Decimal("830000000")

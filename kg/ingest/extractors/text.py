@@ -28,6 +28,7 @@ SENTENCE_END = "。！？!?；;\n"
 CLAUSE_END = "，,:："
 # tiers listed in a row: 一、二档 / 第一档和第二档 / 一档、二档
 TIER_LIST_RE = re.compile(r"(?:第?[一二三四五]档?(?:、|和|及|与|至))+第?[一二三四五]档")
+JOINER_RE = re.compile(r"和|及|与|、")
 LIST_SEPARATORS_RE = re.compile(r"^(?:[、,，和及与以及\s]|\([^()]*\))+$")
 CHANGE_RE = re.compile(r"增加|减少|增长|下降|降低|提高|上升|增幅|降幅|增速|减幅|上涨|回落|减|增")
 NEGATIVE_RE = re.compile(r"减少|下降|降低|降幅|减幅|回落|减")
@@ -218,7 +219,7 @@ class TextExtractor:
         anchors = [a for a in anchors if not figures.covers(a.start)]
         anchor_starts = [a.start for a in anchors]  # both lists are in text order
         quant_starts = [q.start for q in quantities]
-        lists = _Lists(norm, anchors)
+        lists = _Lists(norm, self._split_composites(anchors))
         facts: list[TextFact] = []
         state = _State(parens=_Parens(norm, start, end))
         weak = False
@@ -266,6 +267,24 @@ class TextExtractor:
                 if parts_at < 0 or c_start < parts_at:
                     head_fund = state.frame.fund
         return facts
+
+    def _split_composites(self, anchors: list[Anchor]) -> list[Anchor]:
+        """A fund name that joins two others ("职工医保和居民医保") as the two it lists, so that
+        "…参保人数分别为3.2万人、28.5万人" gives each its figure; other anchors as they are."""
+        out: list[Anchor] = []
+        for a in anchors:
+            parts: list[Mention | None] = []
+            if a.kind == "fund" and JOINER_RE.search(a.mention.surface):
+                offset = a.start
+                for piece in JOINER_RE.split(a.mention.surface):
+                    found = self.r.lexicon.funds(piece, offset)
+                    parts += found[:1] if len(found) == 1 and found[0].end - found[0].start == len(piece) else [None]
+                    offset += len(piece) + 1
+            if len(parts) >= 2 and None not in parts:
+                out += [Anchor(m.start, m.end, "fund", m.id, m) for m in parts]
+            else:
+                out.append(a)
+        return out
 
     def _carried_fund(self, fund: str | None, semicolon: bool = False) -> str | None:
         """The fund a new sentence inherits from the one before: a scheme's own fund carries on
