@@ -121,6 +121,10 @@ def test_a_per_person_aside_after_an_unread_figure_is_left_out(tmp_path):
      (2023, "resident", "inpatient_reimbursement_actual", "actual", "level"), "55.2"),
     ("新农合住院补偿支出3500万元。", (2023, "resident", "inpatient_expenditure", "actual", "level"), "35000000"),
     ("新农合门诊补偿45210人次。", (2023, "resident", "outpatient_visits", "actual", "level"), "45210"),
+    # 参合 is enrolling in 新农合
+    ("全市新农合参合人数45.2万人,参合率99.5%。", (2023, "resident", "enrollment", "actual", "level"), "452000"),
+    ("全市新农合参合人数45.2万人,参合率99.5%。", (2023, "resident", "coverage_rate_registered", "actual", "level"), "99.5"),
+    ("全县新农合筹资总额1.6亿元。", (2023, "resident", "income", "actual", "level"), "160000000"),
 ])
 def test_compensation_wordings_of_the_rural_cooperative_scheme(tmp_path, body, key, value):
     assert _facts(tmp_path, HEAD.replace("医疗保障基金", "新农合基金") + body)[key][0] == Decimal(value)
