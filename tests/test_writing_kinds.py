@@ -357,3 +357,12 @@ def test_a_name_joining_two_funds_before_respectively_lists_them(tmp_path, body,
 def test_a_name_joining_two_funds_without_respectively_is_both(tmp_path):
     facts = _facts(tmp_path, HEAD + "职工医保和居民医保基金累计结余8.3亿元。")
     assert facts[(2023, "all_basic", "cumulative_balance", "actual", "level")][0] == Decimal("830000000")
+
+
+@pytest.mark.parametrize(("heading", "fund"), [
+    ("一、职工基本医疗保险(含生育保险)", "employee"),
+    ("二、城乡居民基本医疗保险(包括大病保险)", "resident"),
+])
+def test_a_part_a_section_heading_says_its_fund_includes_is_not_the_sections_fund(tmp_path, heading, fund):
+    facts = _facts(tmp_path, HEAD + heading + "\n基金收入5634.77万元,基金支出3166.21万元。\n")
+    assert facts[(2023, fund, "income", "actual", "level")][0] == Decimal("56347700")
