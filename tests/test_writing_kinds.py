@@ -366,3 +366,15 @@ def test_a_name_joining_two_funds_without_respectively_is_both(tmp_path):
 def test_a_part_a_section_heading_says_its_fund_includes_is_not_the_sections_fund(tmp_path, heading, fund):
     facts = _facts(tmp_path, HEAD + heading + "\n基金收入5634.77万元,基金支出3166.21万元。\n")
     assert facts[(2023, fund, "income", "actual", "level")][0] == Decimal("56347700")
+
+
+@pytest.mark.parametrize(("row", "indicator"), [
+    ("年度资金总额:", "budget_execution_rate"),  # allocated money: the budget's execution as such
+    ("基金支出", "expenditure_execution_rate"),  # a fund's spending: its spending budget's execution
+])
+def test_the_execution_rate_column_of_allocated_money_is_the_budgets(tmp_path, row, indicator):
+    text = ("医疗救助补助资金转移支付项目绩效目标自评表 | |||||||\n(2023年度) | |||||||\n"
+            "资金投入情况(万元) | 全年预算数(A) | 全年执行数(B) | 预算执行率(B/A×100%) | ||||\n"
+            f"{row} | 3359.62万 | 3359.62万 | 100% | ||||\n")
+    facts = _facts(tmp_path, text)
+    assert facts[(2023, "medical_assistance", indicator, "actual", "level")][0] == Decimal("100")
