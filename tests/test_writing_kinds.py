@@ -378,3 +378,8 @@ def test_the_execution_rate_column_of_allocated_money_is_the_budgets(tmp_path, r
             f"{row} | 3359.62万 | 3359.62万 | 100% | ||||\n")
     facts = _facts(tmp_path, text)
     assert facts[(2023, "medical_assistance", indicator, "actual", "level")][0] == Decimal("100")
+
+
+def test_more_items_than_figures_before_respectively_are_left_out(tmp_path):
+    facts = _facts(tmp_path, HEAD + "城乡居民医保基金收入、支出、累计结余分别为5.2亿元、4.8亿元。")
+    assert not [k for k in facts if k[4] == "level"]

@@ -334,7 +334,8 @@ class TextExtractor:
         for kind in ("fund", "region", "qualifier", "indicator"):
             run = lists.last_run(kind, n, k)  # "职工医保、居民医保…分别为": names listed in a row
             if run and (kind != "qualifier" or run[0].start >= s_start) and \
-                    (kind != "indicator" or run[0].start >= c_start):  # tiers: of this sentence; items: of this clause
+                    (kind != "indicator" or (run[0].start >= c_start and lists.starts_run(run[0]))):
+                # tiers: of this sentence; items: of this clause, as many as the figures
                 return {q.start: a for q, a in zip(listed, run)}
         for kind in ("fund", "region"):
             distinct = lists.last_distinct(kind, n, c_start)  # else the last n different names
@@ -619,6 +620,12 @@ class _Lists:
                 chain.append(chain[-1] + 1 if joined else 1)
             self._chains[kind] = chain
         return self._chains[kind]
+
+    def starts_run(self, anchor: Anchor) -> bool:
+        """No name of its kind is listed right before ``anchor`` (it heads its list)."""
+        items = self.items[anchor.kind]
+        j = next((i for i, a in enumerate(items) if a is anchor), None)
+        return j is not None and self._chain(anchor.kind)[j] == 1
 
     def last_run(self, kind: str, n: int, before: int) -> list[Anchor]:
         """The last ``n`` names of ``kind`` listed in a row, all starting before ``before``."""
