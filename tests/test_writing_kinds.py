@@ -383,3 +383,21 @@ def test_the_execution_rate_column_of_allocated_money_is_the_budgets(tmp_path, r
 def test_more_items_than_figures_before_respectively_are_left_out(tmp_path):
     facts = _facts(tmp_path, HEAD + "城乡居民医保基金收入、支出、累计结余分别为5.2亿元、4.8亿元。")
     assert not [k for k in facts if k[4] == "level"]
+
+
+@pytest.mark.parametrize("body", [
+    "城乡居民医保人均筹资标准1020元,其中个人缴费380元,财政补助640元。",
+    "2023年城乡居民医保筹资标准为每人每年1020元,其中个人缴费380元,财政补助640元。",
+])
+def test_the_parts_of_a_per_person_standard_are_per_person(tmp_path, body):
+    facts = _facts(tmp_path, HEAD + body)
+    assert facts[(2023, "resident", "per_capita_funding", "actual", "level")][0] == Decimal("1020")
+    assert facts[(2023, "resident", "per_capita_contribution", "policy", "level")][0] == Decimal("380")
+    assert facts[(2023, "resident", "per_capita_fiscal_subsidy", "policy", "level")][0] == Decimal("640")
+    assert not [k for k in facts if k[2] == "fiscal_subsidy_income"]
+
+
+def test_the_parts_of_a_total_stay_totals(tmp_path):
+    facts = _facts(tmp_path, HEAD + "城乡居民医保基金收入5265万元,其中财政补助收入3798万元,个人缴费收入1200万元。")
+    assert facts[(2023, "resident", "fiscal_subsidy_income", "actual", "level")][0] == Decimal("37980000")
+    assert facts[(2023, "resident", "premium_income", "actual", "level")][0] == Decimal("12000000")

@@ -59,7 +59,7 @@ GAP_WORDS_RE = re.compile(
     r"已经|已|仅|近|超过|超|高于|低于|不足|以上|左右|的|了|有|增加|减少|增长|下降|降低|提高|上升|到|至|"
     r"同比|同期|比上年|较上年|比|较|占|总|全年|年度|年末|年底|当年|本年|平均|人均|按|其中|增幅|降幅|资金|"
     r"增长率|增长速度|增速|幅度|速度|率|额|金额|合|净|末|底|初|达到了|升至|降至|提升|上涨|下降了|"
-    r"持续|继续|稳定在|保持在|维持在|基金|大于|不低于|不少于|[^\u4e00-\u9fff]"
+    r"持续|继续|稳定在|保持在|维持在|基金|大于|不低于|不少于|每人每年|每年每人|每人|[^\u4e00-\u9fff]"
 )
 
 
@@ -397,6 +397,9 @@ class TextExtractor:
         if enum is not None and enum.kind == "indicator":
             indicator = enum.value  # "总收入、总支出分别为2.46万亿元、2.09万亿元": the items in their order
         indicator = self._by_unit(indicator, before, q, statistic)
+        per_person_part = q.unit == "yuan" and statistic == "level" and self._part_of_per_person(norm, q, state)
+        if per_person_part:
+            indicator = self.per_person.get(indicator, indicator)  # "人均筹资1020元,其中财政补助640元"
         concept = self.vocab.indicators[indicator]
         if concept.unit == "yuan" and statistic == "level" and PER_PERSON_BEFORE_RE.search(norm[prev_q:q.start]):
             return None  # "个人缴纳2397万元,人均85元": a per-person amount, not the total the label names
@@ -405,7 +408,7 @@ class TextExtractor:
             if concept.unit != "percent" or statistic != "change":
                 return None
         elif q.unit == "yuan" and unit == "yuan_per_person" and (
-                re.search(r"人均|每人", norm[c_start:q.start]) or
+                per_person_part or re.search(r"人均|每人", norm[c_start:q.start]) or
                 any(a.kind == "indicator" and a.value == indicator and a.mention is not None
                     and "标准" in a.mention.surface for a in before)):
             pass  # "人均缴费350元", "财政补贴标准…730元": a per-person amount written without /人
@@ -447,6 +450,13 @@ class TextExtractor:
             if not groups and qualifier:
                 quote_start = min(quote_start, state.group_at)  # the quote names the group
         return TextFact(value_q, region, year, fund, indicator, basis, statistic, quote_start, quote_end, qualifier)
+
+    def _part_of_per_person(self, norm: str, q: Quantity, state: _State) -> bool:
+        """The figure is listed after 其中 under a per-person amount of its sentence ("人均筹资标准1020元,
+        其中个人缴费380元,财政补助640元"): a part of it, per person too."""
+        whole = state.last_fact
+        return whole is not None and 0 <= state.parts_at < q.start and whole.quote_start >= state.sentence_start \
+            and self.vocab.indicators[whole.indicator].unit == "yuan_per_person"
 
     def _per_person(self, norm: str, q: Quantity, prev_q: int, state: _State) -> TextFact | None:
         """The per-person amount stated in an aside right after a total just read ("个人缴纳2397万元
