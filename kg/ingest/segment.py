@@ -168,6 +168,7 @@ def _continues(text: str, previous: Paragraph, line: Span) -> bool:
     return bool(last) and last not in "。！？!?;；:：)）|" and line.end - line.start > 0 and \
         text[line.start] not in "|" and previous.end - previous.start >= 20
 
+
 def _is_chart_line(line: str) -> bool:
     return not line.startswith("\t") and line.count("\t") >= 1 and bool(line.strip())
 
