@@ -338,7 +338,7 @@ def test_a_satisfaction_rate_with_no_fund_is_the_departments(tmp_path):
     assert facts[(2023, "department_budget", "satisfaction_rate", "actual", "level")][0] == Decimal("99.99")
 
 
-@pytest.mark.parametrize("wording", ["及时到位率", "资金到位率", "及时足额到位"])
+@pytest.mark.parametrize("wording", ["及时到位率", "资金到位率", "资金及时到位"])
 def test_wordings_of_the_subsidy_arrival_rate(tmp_path, wording):
     facts = _facts(tmp_path, HEAD + f"城乡居民医保补助资金{wording}100%。")
     assert facts[(2023, "resident_subsidy", "fiscal_subsidy_arrival_rate", "actual", "level")][0] == Decimal("100")
