@@ -91,7 +91,50 @@ def test_a_figure_claimed_by_several_policies_is_left_out(tmp_path):
 def test_a_per_person_amount_is_not_the_total_its_label_names(tmp_path):
     facts = _facts(tmp_path, HEAD + "城乡居民医保基金收入5265万元，其中个人缴纳2397万元(人均85元)。")
     assert facts[(2023, "resident", "premium_income", "actual", "level")][0] == Decimal("23970000")
-    assert all(value != Decimal("85") for value, _ in facts.values())
+    # the aside is the total's amount per person (yb:perPersonOf), never the total itself
+    assert facts[(2023, "resident", "per_capita_contribution", "actual", "level")][0] == Decimal("85")
+    assert [k for k, (v, _) in facts.items() if v == Decimal("85")] == \
+        [(2023, "resident", "per_capita_contribution", "actual", "level")]
+
+
+@pytest.mark.parametrize(("body", "key", "value"), [
+    ("城乡居民医保基金收入5265万元,其中财政补助收入3798万元(人均补助450元)。",
+     (2023, "resident", "per_capita_fiscal_subsidy", "actual", "level"), "450"),
+    ("全年城乡居民医保共筹集基金11265万元(人均筹资400元)。",
+     (2023, "resident", "per_capita_funding", "actual", "level"), "400"),
+    ("城乡居民医保个人缴费收入2397万元（每人缴纳85元）。",
+     (2023, "resident", "per_capita_contribution", "actual", "level"), "85"),
+])
+def test_a_per_person_aside_after_a_total_is_its_per_person_amount(tmp_path, body, key, value):
+    assert _facts(tmp_path, HEAD + body)[key][0] == Decimal(value)
+
+
+def test_a_per_person_aside_after_an_unread_figure_is_left_out(tmp_path):
+    facts = _facts(tmp_path, HEAD + "城乡居民医保基金收入5265万元,其中区级财政补助3798万元(人均补助135元)。")
+    assert all(v != Decimal("135") for v, _ in facts.values())
+
+
+@pytest.mark.parametrize(("body", "key", "value"), [
+    # 补偿 is the 新农合 word for 报销: a figure in 人次 is visits, in 元 spending, in % the reimbursement rate
+    ("全县参保人享受住院补偿12345人次,实际补偿比例为55.2%。", (2023, "resident", "inpatient_visits", "actual", "level"), "12345"),
+    ("全县参保人享受住院补偿12345人次,实际补偿比例为55.2%。",
+     (2023, "resident", "inpatient_reimbursement_actual", "actual", "level"), "55.2"),
+    ("新农合住院补偿支出3500万元。", (2023, "resident", "inpatient_expenditure", "actual", "level"), "35000000"),
+    ("新农合门诊补偿45210人次。", (2023, "resident", "outpatient_visits", "actual", "level"), "45210"),
+    # 参合 is enrolling in 新农合
+    ("全市新农合参合人数45.2万人,参合率99.5%。", (2023, "resident", "enrollment", "actual", "level"), "452000"),
+    ("全市新农合参合人数45.2万人,参合率99.5%。", (2023, "resident", "coverage_rate_registered", "actual", "level"), "99.5"),
+    ("全县新农合筹资总额1.6亿元。", (2023, "resident", "income", "actual", "level"), "160000000"),
+])
+def test_compensation_wordings_of_the_rural_cooperative_scheme(tmp_path, body, key, value):
+    assert _facts(tmp_path, HEAD.replace("医疗保障基金", "新农合基金") + body)[key][0] == Decimal(value)
+
+
+def test_the_rate_after_a_figure_about_something_unnamed_is_its_rate(tmp_path):
+    body = "新农合住院补偿12345人次,实际补偿比例为55.2%。全县享受重大疾病医疗救治594人次,实际补偿比例达70%。"
+    facts = _facts(tmp_path, HEAD + body)
+    assert facts[(2023, "resident", "inpatient_reimbursement_actual", "actual", "level")][0] == Decimal("55.2")
+    assert all(v != Decimal("70") for v, _ in facts.values())
 
 
 def test_tiers_listed_before_respectively_give_each_figure_its_tier(tmp_path):
@@ -102,3 +145,259 @@ def test_tiers_listed_before_respectively_give_each_figure_its_tier(tmp_path):
     assert found[("per_capita_fiscal_subsidy", "contribution_tier_1")] == Decimal("700")
     assert found[("per_capita_fiscal_subsidy", "contribution_tier_2")] == Decimal("610")
     assert found[("per_capita_funding", "contribution_tier_2")] == Decimal("980")
+
+
+# --- kinds met in the real-document corpus, each in a few wordings of its own ---------------------------------------
+
+NATIONAL = "国家医疗保障局2022年医疗保障事业发展统计快报\n"
+
+
+@pytest.mark.parametrize("dateline", [
+    "本报北京3月9日电 (记者 李红梅)",
+    "新华社北京7月12日电",
+    "中新网上海2月8日电",
+])
+def test_a_news_datelines_place_is_not_the_figures_region(tmp_path, dateline):
+    path = tmp_path / "x-2022.txt"
+    path.write_text(NATIONAL + dateline + "国家医保局近日发布快报,截至2022年底,全口径基本医疗保险参保人数达13.6亿人。",
+                    encoding="utf-8")
+    found = [(o.region, o.indicator) for o in process_file(path).observations if o.indicator == "enrollment"]
+    assert found == [("100000", "enrollment")]
+
+
+@pytest.mark.parametrize(("body", "expected"), [
+    ("全年基本医疗保险基金总收入、总支出分别为2.46万亿元、2.09万亿元。",
+     {"income": Decimal("2460000000000"), "expenditure": Decimal("2090000000000")}),
+    ("职工医保基金收入和支出分别为13.5亿元和12.1亿元。",
+     {"income": Decimal("1350000000"), "expenditure": Decimal("1210000000")}),
+    ("城乡居民医保基金收入、支出、累计结余分别是5.2亿元、4.8亿元、3.1亿元。",
+     {"income": Decimal("520000000"), "expenditure": Decimal("480000000"),
+      "cumulative_balance": Decimal("310000000")}),
+])
+def test_items_listed_before_respectively_take_the_figures_in_order(tmp_path, body, expected):
+    facts = _facts(tmp_path, HEAD + body)
+    got = {k[2]: v for k, (v, _) in facts.items() if k[4] == "level"}
+    assert got == expected
+
+
+@pytest.mark.parametrize(("body", "key", "value"), [
+    # a semicolon separates the items of one statement: the fund named before it goes on
+    ("全国基本医疗保险(含生育保险)基金总收入30922.17亿元,比上年增长7.6%;总支出24597.24亿元;当期结存6324.93亿元。",
+     (2023, "all_basic", "current_balance", "actual", "level"), "632493000000"),
+    ("职工医保统筹基金收入2.1亿元;支出1.9亿元。",
+     (2023, "employee_pooled", "expenditure", "actual", "level"), "190000000"),
+    # an aside between a label and its figure glosses the label
+    ("职工医保基金收入5634.77万元,其中其他收入(医疗机构退回违规基金、公务员医疗补助个人账户基金收入转入)914.89万元。",
+     (2023, "employee", "other_income", "actual", "level"), "9148900"),
+    ("城乡居民医保基金支出3000万元,其中其他支出(含大病保险保费划拨)为120万元。",
+     (2023, "resident", "other_expenditure", "actual", "level"), "1200000"),
+    # the count's label after it
+    ("全县新农合共有281473人参保,参保率稳定在99%。", (2023, "resident", "enrollment", "actual", "level"), "281473"),
+    ("全县城乡居民医保共有35210人参加。", (2023, "resident", "enrollment", "actual", "level"), "35210"),
+    # the insured's share of a population is that population's coverage rate (of the enrollment's year)
+    ("2023年,全县基本医疗保险参保人数80.87万人,占2022年全县常住人口75.98万人的106.44%。",
+     (2023, "all_basic", "coverage_rate_resident", "actual", "level"), "106.44"),
+    ("全县基本医疗保险参保人数52.3万人,占户籍人口的97.5%。",
+     (2023, "all_basic", "coverage_rate_registered", "actual", "level"), "97.5"),
+    # a department's budget named with its basis is the department's spending; a stray space before 年
+    ("2023 年部门年初预算 1022.89 万元,年中调整预算为 1781.86 万元,全年执行数 1767.21 万元。",
+     (2023, "department_budget", "expenditure", "budget", "level"), "10228900"),
+    ("2023 年部门年初预算 1022.89 万元,年中调整预算为 1781.86 万元,全年执行数 1767.21 万元。",
+     (2023, "department_budget", "expenditure", "actual", "level"), "17672100"),
+])
+def test_corpus_kinds_of_writing(tmp_path, body, key, value):
+    facts = _facts(tmp_path, HEAD + body)
+    assert facts[key][0] == Decimal(value)
+
+
+def test_a_line_wrapped_inside_a_sentence_goes_on(tmp_path):
+    body = ("自评发现的主要问题及原因:一是2023 年部门年初预算 1022.89 万元,年中调整预算为 1781.86 万\n"
+            "元,比年初预算增加 758.97 万元,全年执行数 1767.21 万元,预算\n调整率较大。\n")
+    facts = _facts(tmp_path, HEAD + body)
+    assert facts[(2023, "department_budget", "expenditure", "actual", "level")][0] == Decimal("17672100")
+    assert facts[(2023, "department_budget", "expenditure", "adjusted_budget", "level")][0] == Decimal("17818600")
+
+
+def test_a_list_number_glued_to_a_year_is_no_figure(tmp_path):
+    body = ("城乡居民医保基金收入1200.50万元,支出1100.25万元。\n原因:1.2023 年中央补助资金286万元年中下达;"
+            "2.2023 年市财政拨款。\n")
+    values = {v for v, _ in _facts(tmp_path, HEAD + body).values()}
+    assert not any(v in (Decimal("12023"), Decimal("22023")) for v in values)
+
+
+@pytest.mark.parametrize("predecessor", ["新型农村合作医疗", "新农合", "新型农村合作医疗保险"])
+def test_a_predecessor_schemes_figures_beside_the_funds_own_are_not_the_funds(tmp_path, predecessor):
+    body = (f"全年城乡居民基本医疗保险基金收入6973.94亿元,支出6284.51亿元。年末累计结存4332.94亿元。\n"
+            f"全年{predecessor}基金收入856.89亿元,支出818.22亿元。年末累计结存295.42亿元。\n")
+    facts = _facts(tmp_path, HEAD + body)
+    assert facts[(2023, "resident", "income", "actual", "level")][0] == Decimal("697394000000")
+    assert facts[(2023, "resident", "expenditure", "actual", "level")][0] == Decimal("628451000000")
+    assert facts[(2023, "resident", "cumulative_balance", "actual", "level")][0] == Decimal("433294000000")
+
+
+def test_a_predecessor_named_alone_is_the_fund(tmp_path):
+    facts = _facts(tmp_path, HEAD + "全年新型农村合作医疗基金收入856.89万元,支出818.22万元。")
+    assert facts[(2023, "resident", "expenditure", "actual", "level")][0] == Decimal("8182200")
+
+
+@pytest.mark.parametrize(("fund_row", "fund"), [("医疗救助", "medical_assistance"), ("城乡居民医疗", "resident")])
+def test_a_fund_named_part_of_a_spending_total_is_its_benefit_spending(tmp_path, fund_row, fund):
+    own = "医疗救助" if fund == "medical_assistance" else "城乡居民基本医疗保险"
+    text = (f"某县医疗保障局医保基金2023年财务公开\n单位:万元\n{fund_row} | |\n指标名称 | 金额 |\n"
+            f"一、上年结余 | 56.13 |\n二、收入合计 | 375.28 |\n1、利息收入 | 1.17 |\n三、支出合计 | 429 |\n"
+            f"1、{own}支出 | 339 |\n2、其他支出 | 0 |\n3、上解上级支出 | 90 |\n四、滚存结余 | 2.41 |\n")
+    facts = _facts(tmp_path, text)
+    assert facts[(2023, fund, "benefit_expenditure", "actual", "level")][0] == Decimal("3390000")
+    assert facts[(2023, fund, "expenditure", "actual", "level")][0] == Decimal("4290000")
+
+
+@pytest.mark.parametrize("body", [
+    "职工医保参保人数15.77万人,占全县参保人数的19.5%。",  # a share of the insured, not of a population
+    "全县60岁以上老年人口12.1万人,占常住人口的21.3%。",  # no enrollment: a demographic share
+    "城乡居民医保基金支出4.8亿元,占常住人口人均可支配收入的3.1%。",
+])
+def test_a_share_that_is_no_coverage_rate_is_not_read_as_one(tmp_path, body):
+    facts = _facts(tmp_path, HEAD + body)
+    assert not [k for k in facts if k[2].startswith("coverage_rate")]
+
+
+def test_a_gap_to_the_plan_is_no_change_from_the_previous_period(tmp_path):
+    body = "2023 年部门年初预算 1022.89 万元,年中调整预算为 1781.86 万元,比年初预算增加 758.97 万元。"
+    facts = _facts(tmp_path, HEAD + body)
+    assert not [k for k in facts if k[4] in ("change", "growth_rate")]
+
+
+SUBSIDY_PROJECT = ("2023年城乡居民基本医疗保险财政补助资金项目公示\n"
+                   "一、城乡居民基本医疗保险财政补助资金项目\n全县城乡居民基本医疗保险参保43230人。\n"
+                   "城乡居民医保个人缴费标准每人每年350元。\n")
+
+
+@pytest.mark.parametrize(("extra", "fund"), [
+    ("绩效目标:基本医疗保险参保人数不少于43000人,基本医疗保险参保率97.5%。", "resident"),
+    # a report naming both schemes, or both together in words, keeps 基本医疗保险 as both
+    ("职工医保参保人数12000人。基本医疗保险参保率97.5%。", "all_basic"),
+    ("职工和居民医保两项基金运行平稳,基本医疗保险参保率97.5%。", "all_basic"),
+])
+def test_a_bare_basic_insurance_in_a_one_scheme_report_is_that_scheme(tmp_path, extra, fund):
+    facts = _facts(tmp_path, SUBSIDY_PROJECT + extra)
+    rates = [k for k in facts if k[2] == "coverage_rate_registered"]
+    assert rates and all(k[1] == fund for k in rates)
+
+
+def test_a_national_bulletin_naming_one_schemes_part_keeps_both_schemes(tmp_path):
+    body = ("2023年,全国基本医保基金(含生育保险)总收入24421亿元,总支出20854亿元。全国基本医保基金累计结存27697亿元,"
+            "其中职工基本医疗保险个人账户累计结存8426亿元。全国基本医保参保率稳定在95%以上。")
+    facts = _facts(tmp_path, NATIONAL + body)
+    assert facts[(2023, "all_basic", "income", "actual", "level")][0] == Decimal("2442100000000")
+
+
+@pytest.mark.parametrize(("body", "key", "value"), [
+    # 结存 is a balance like 结余 (累计结存 the stock)
+    ("职工医保基金收入5.2亿元,支出4.8亿元,结存0.4亿元。", (2023, "employee", "current_balance", "actual", "level"), "40000000"),
+    # a subsidy transfer allocated (下达) by an agency: the subsidy due, as budgeted
+    ("近日,省财政厅下达2023年城乡居民基本医保补助资金205.05亿元,其中中央财政资金161.58亿元。",
+     (2023, "resident_subsidy", "fiscal_subsidy_due", "budget", "level"), "20505000000"),
+    ("市财政局预拨城乡居民医保补助资金3000万元。",
+     (2023, "resident_subsidy", "fiscal_subsidy_due", "budget", "level"), "30000000"),
+])
+def test_balances_and_allocations(tmp_path, body, key, value):
+    assert _facts(tmp_path, HEAD + body)[key][0] == Decimal(value)
+
+
+def test_an_agency_as_subject_does_not_name_the_figure(tmp_path):
+    facts = _facts(tmp_path, HEAD + "近日,省财政厅安排专项资金1.2亿元,用于基层医疗机构建设。")
+    assert not facts
+
+
+@pytest.mark.parametrize(("body", "key", "value"), [
+    # a rate written as the least it must reach is a target, at least that figure
+    ("参保人政策范围内住院报销比例大于68%。", (2023, "resident", "inpatient_reimbursement_policy", "target", "level"), "68"),
+    ("城乡居民医保户籍人口参保率不低于95%。", (2023, "resident", "coverage_rate_registered", "target", "level"), "95"),
+    ("城乡居民医保政策范围内住院费用支付比例≥70%。",
+     (2023, "resident", "inpatient_reimbursement_policy", "target", "level"), "70"),
+])
+def test_a_rate_written_as_its_floor_is_a_target(tmp_path, body, key, value):
+    text = HEAD.replace("衡阳县", "衡阳县城乡居民医保") + body
+    value_found, approximation = _facts(tmp_path, text)[key]
+    assert value_found == Decimal(value) and approximation == "at_least"
+
+
+@pytest.mark.parametrize("body", [
+    "城乡居民医保基金可支付月数低于3个月。",
+    "城乡居民医保住院费用实际报销比例低于60%。",
+    "城乡居民医保政策范围内住院费用支付比例不高于90%。",
+])
+def test_a_ceiling_or_a_warning_threshold_is_no_figure(tmp_path, body):
+    facts = _facts(tmp_path, HEAD + body)
+    assert not [k for k in facts if k[4] == "level" and k[2] != "enrollment"]
+
+
+def test_a_satisfaction_rate_with_no_fund_is_the_departments(tmp_path):
+    text = "某市医疗保障事业中心2023年度部门决算绩效自评\n7.满意度指标:参保人员对医保服务满意度达到99.99%。\n"
+    facts = _facts(tmp_path, text)
+    assert facts[(2023, "department_budget", "satisfaction_rate", "actual", "level")][0] == Decimal("99.99")
+
+
+@pytest.mark.parametrize("wording", ["及时到位率", "资金到位率", "资金及时到位"])
+def test_wordings_of_the_subsidy_arrival_rate(tmp_path, wording):
+    facts = _facts(tmp_path, HEAD + f"城乡居民医保补助资金{wording}100%。")
+    assert facts[(2023, "resident_subsidy", "fiscal_subsidy_arrival_rate", "actual", "level")][0] == Decimal("100")
+
+
+@pytest.mark.parametrize(("body", "indicator", "values"), [
+    ("全县职工医保和居民医保参保人数分别为3.2万人、28.5万人。", "enrollment", ("32000", "285000")),
+    ("职工和居民医保基金收入分别为3.1亿元和5.2亿元。", "income", ("310000000", "520000000")),
+])
+def test_a_name_joining_two_funds_before_respectively_lists_them(tmp_path, body, indicator, values):
+    facts = _facts(tmp_path, HEAD + body)
+    assert facts[(2023, "employee", indicator, "actual", "level")][0] == Decimal(values[0])
+    assert facts[(2023, "resident", indicator, "actual", "level")][0] == Decimal(values[1])
+
+
+def test_a_name_joining_two_funds_without_respectively_is_both(tmp_path):
+    facts = _facts(tmp_path, HEAD + "职工医保和居民医保基金累计结余8.3亿元。")
+    assert facts[(2023, "all_basic", "cumulative_balance", "actual", "level")][0] == Decimal("830000000")
+
+
+@pytest.mark.parametrize(("heading", "fund"), [
+    ("一、职工基本医疗保险(含生育保险)", "employee"),
+    ("二、城乡居民基本医疗保险(包括大病保险)", "resident"),
+])
+def test_a_part_a_section_heading_says_its_fund_includes_is_not_the_sections_fund(tmp_path, heading, fund):
+    facts = _facts(tmp_path, HEAD + heading + "\n基金收入5634.77万元,基金支出3166.21万元。\n")
+    assert facts[(2023, fund, "income", "actual", "level")][0] == Decimal("56347700")
+
+
+@pytest.mark.parametrize(("row", "indicator"), [
+    ("年度资金总额:", "budget_execution_rate"),  # allocated money: the budget's execution as such
+    ("基金支出", "expenditure_execution_rate"),  # a fund's spending: its spending budget's execution
+])
+def test_the_execution_rate_column_of_allocated_money_is_the_budgets(tmp_path, row, indicator):
+    text = ("医疗救助补助资金转移支付项目绩效目标自评表 | |||||||\n(2023年度) | |||||||\n"
+            "资金投入情况(万元) | 全年预算数(A) | 全年执行数(B) | 预算执行率(B/A×100%) | ||||\n"
+            f"{row} | 3359.62万 | 3359.62万 | 100% | ||||\n")
+    facts = _facts(tmp_path, text)
+    assert facts[(2023, "medical_assistance", indicator, "actual", "level")][0] == Decimal("100")
+
+
+def test_more_items_than_figures_before_respectively_are_left_out(tmp_path):
+    facts = _facts(tmp_path, HEAD + "城乡居民医保基金收入、支出、累计结余分别为5.2亿元、4.8亿元。")
+    assert not [k for k in facts if k[4] == "level"]
+
+
+@pytest.mark.parametrize("body", [
+    "城乡居民医保人均筹资标准1020元,其中个人缴费380元,财政补助640元。",
+    "2023年城乡居民医保筹资标准为每人每年1020元,其中个人缴费380元,财政补助640元。",
+])
+def test_the_parts_of_a_per_person_standard_are_per_person(tmp_path, body):
+    facts = _facts(tmp_path, HEAD + body)
+    assert facts[(2023, "resident", "per_capita_funding", "actual", "level")][0] == Decimal("1020")
+    assert facts[(2023, "resident", "per_capita_contribution", "policy", "level")][0] == Decimal("380")
+    assert facts[(2023, "resident", "per_capita_fiscal_subsidy", "policy", "level")][0] == Decimal("640")
+    assert not [k for k in facts if k[2] == "fiscal_subsidy_income"]
+
+
+def test_the_parts_of_a_total_stay_totals(tmp_path):
+    facts = _facts(tmp_path, HEAD + "城乡居民医保基金收入5265万元,其中财政补助收入3798万元,个人缴费收入1200万元。")
+    assert facts[(2023, "resident", "fiscal_subsidy_income", "actual", "level")][0] == Decimal("37980000")
+    assert facts[(2023, "resident", "premium_income", "actual", "level")][0] == Decimal("12000000")

@@ -36,6 +36,8 @@ class Concept:
     scope: list[str] = field(default_factory=list)
     negative_zh: set[str] = field(default_factory=set)  # labels that state the value's opposite (赤字 → −)
     opening_zh: set[str] = field(default_factory=set)  # labels of the previous period's closing stock (期初结余)
+    former_zh: set[str] = field(default_factory=set)  # funds: names of the scheme it replaced (新农合)
+    per_person_of: str | None = None  # indicators: the total this is the per-person amount of
     policy_only: bool = False  # indicators: only a parameter/outcome of a policy or measure  # funds: the only indicators it can have, if limited  # funds: indicator of a bare figure (部门预算 → expenditure)
 
     @property
@@ -100,7 +102,7 @@ def _parse(paths: list[Path]) -> Vocabulary:
       ?c skos:inScheme ?scheme ; ?p ?o .
       FILTER(?p IN (skos:prefLabel, skos:altLabel, skos:broader, yb:unit, yb:defaultBasis,
                     yb:executionRateOf, yb:level, yb:defaultIndicator, yb:defaultFund, yb:scopeIndicator, yb:policyIndicator,
-                    yb:negativeLabel, yb:openingLabel))
+                    yb:negativeLabel, yb:openingLabel, yb:formerLabel, yb:perPersonOf))
     }}"""
     schemes: dict[str, dict[str, Concept]] = {}
     rows = sorted(
@@ -119,12 +121,14 @@ def _parse(paths: list[Path]) -> Vocabulary:
                     concept.label_zh = obj.value
                 elif lang == "en":
                     concept.label_en = obj.value
-            elif prop in ("altLabel", "negativeLabel", "openingLabel") and lang == "zh":
+            elif prop in ("altLabel", "negativeLabel", "openingLabel", "formerLabel") and lang == "zh":
                 concept.alt_zh.append(obj.value)
                 if prop == "negativeLabel":
                     concept.negative_zh.add(obj.value)
                 elif prop == "openingLabel":
                     concept.opening_zh.add(obj.value)
+                elif prop == "formerLabel":
+                    concept.former_zh.add(obj.value)
             elif prop == "policyIndicator":
                 concept.policy_only = obj.value == "true"
             continue
@@ -141,6 +145,8 @@ def _parse(paths: list[Path]) -> Vocabulary:
             concept.scope.append(target)
         elif prop == "defaultFund":
             concept.default_fund = target
+        elif prop == "perPersonOf":
+            concept.per_person_of = target
         elif prop == "defaultIndicator":
             concept.default_indicator = target
         elif prop == "level":

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+from bisect import bisect_right
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,7 +16,7 @@ from yibao.ingest.context import Extractor, ReportContext
 from yibao.ingest.figures import account
 from yibao.ingest.lexicon import Lexicon, default_lexicon
 from yibao.ingest.metadata import Overrides, apply_overrides, read_metadata
-from yibao.ingest.reading import read_text
+from yibao.ingest.reading import normalise, read_text
 from yibao.ingest.resolve import Resolver
 from yibao.ingest.segment import segment
 from yibao.model import DecodedText, Finding, Observation, Policy, Report
@@ -76,7 +78,8 @@ def extract_report(report_id: str, path: Path, decoded: DecodedText, sha256: str
                 report.findings.append(item)
             else:
                 raise TypeError(f"extractor {extractor.name!r} yielded {type(item).__name__}")
-    kept = drop_rounded_restatements(list(observations.values()))
+    kept = drop_predecessor_figures(drop_rounded_restatements(list(observations.values())), norm, lexicon)
+    kept = one_scheme_report(kept, norm, lexicon)
     report.observations = sorted(kept, key=lambda o: (o.start, o.end, o.key))
     report.unmapped, report.non_facts = account(norm, original, report.observations, lexicon, decoded.damaged)
     return report
@@ -90,6 +93,62 @@ def main_fund(lexicon: Lexicon, norm: str) -> str | None:
         if not lexicon.vocab.funds[top].scope:
             counts[top] = counts.get(top, 0) + 1
     return max(sorted(counts), key=lambda f: counts[f]) if counts else None
+
+
+def drop_predecessor_figures(observations: list[Observation], norm: str, lexicon: Lexicon) -> list[Observation]:
+    """Drop the figures of a fund's predecessor reported beside the fund itself.
+
+    新农合 alone names the resident fund (it is its predecessor); a report that names both
+    ("城乡居民基本医疗保险基金收入6973.94亿元 … 新型农村合作医疗保险基金收入856.89亿元") gives
+    the predecessor's own figures, which are not the fund's. A figure belongs to the scheme named
+    last before it.
+    """
+    vocab = lexicon.vocab
+    former = {normalise(label): c.id for c in vocab.funds.values() for label in c.former_zh}
+    if not former:
+        return observations
+    mentions = [m for m in lexicon.funds(norm) if vocab.top_fund(m.id) in former.values()]
+    drop: set[int] = set()
+    for fund in sorted(set(former.values())):
+        named = [m for m in mentions if vocab.top_fund(m.id) == fund]
+        if not any(m.surface in former for m in named) or all(m.surface in former for m in named):
+            continue  # only the predecessor's name (it stands for the fund) or only the fund's
+        starts = [m.start for m in named]
+        for obs in observations:
+            if vocab.top_fund(obs.fund) != fund:
+                continue
+            i = bisect_right(starts, obs.end - len(obs.surface)) - 1  # the figure ends its quote
+            if i >= 0 and named[i].surface in former:
+                drop.add(id(obs))
+    return [o for o in observations if id(o) not in drop]
+
+
+BOTH_SCHEMES_RE = re.compile(r"职工|两项|二项|全口径|合计")
+
+
+def one_scheme_report(observations: list[Observation], norm: str, lexicon: Lexicon) -> list[Observation]:
+    """In a report about one scheme only, a bare 基本医疗保险 is that scheme.
+
+    A resident-fund project ("城乡居民基本医疗保险财政补助资金项目 … 基本医疗保险参保人数43230人") never
+    names the employee fund: its 基本医疗保险 figures are the resident fund's, not both schemes'
+    together. A report that names both schemes, or both together in words (两项基金, 职工和居民医保),
+    keeps them.
+    """
+    vocab = lexicon.vocab
+    if not any(o.fund == "all_basic" for o in observations):
+        return observations
+    named: dict[str, int] = {}
+    for m in lexicon.funds(norm):
+        top = vocab.top_fund(m.id)
+        if top == "all_basic" and BOTH_SCHEMES_RE.search(m.surface):
+            return observations
+        if top in ("employee", "resident", "all_basic"):
+            named[top] = named.get(top, 0) + 1
+    schemes = [f for f in ("employee", "resident") if f in named]
+    # the one scheme must be what the report is about: named more often than 基本医疗保险 itself
+    if len(schemes) != 1 or named[schemes[0]] <= named.get("all_basic", 0):
+        return observations
+    return [replace(o, fund=schemes[0]) if o.fund == "all_basic" else o for o in observations]
 
 
 def _decimals(surface_number: Decimal) -> int:

@@ -102,7 +102,7 @@ class Resolver:
     # -- headings ----------------------------------------------------------------
     def heading_frame(self, text: str, offset: int = 0) -> Frame:
         """What a section heading implies for the figures under it."""
-        funds = self.lexicon.find(text, "fund")
+        funds = self.lexicon.funds(text)  # "职工基本医疗保险(含生育保险)": the employee fund, not maternity
         fund = funds[-1].id if funds else None
         regions = [r for r in (self.region(m) for m in self.lexicon.find(text, "region")) if r]
         basis = None

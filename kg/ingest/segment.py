@@ -161,6 +161,14 @@ def heading_level(line: str) -> tuple[int, int] | None:
     return None
 
 
+def _continues(text: str, previous: Paragraph, line: Span) -> bool:
+    """The line goes on with the sentence the paragraph before it left open: that paragraph ends
+    without a sentence's end and inside a clause ("…年中调整预算为 1781.86 万" / "元,比年初预算…")."""
+    last = text[previous.end - 1:previous.end]
+    return bool(last) and last not in "。！？!?;；:：)）|" and line.end - line.start > 0 and \
+        text[line.start] not in "|" and previous.end - previous.start >= 20
+
+
 def _is_chart_line(line: str) -> bool:
     return not line.startswith("\t") and line.count("\t") >= 1 and bool(line.strip())
 
@@ -174,6 +182,7 @@ def segment(text: str) -> Document:
     i = 0
     title_parts: list[Span] = []
     in_title = True
+    wrapped = -2  # the index of the last line read as a plain paragraph line
     while i < len(lines):
         raw = text[lines[i].start:lines[i].end]
         span = _strip(text, lines[i])
@@ -231,7 +240,12 @@ def segment(text: str) -> Document:
                 doc.paragraphs.append(Paragraph(head_end + 1, span.end, list(stack)))
             i += 1
             continue
-        doc.paragraphs.append(Paragraph(span.start, span.end, list(stack)))
+        previous = doc.paragraphs[-1] if doc.paragraphs and wrapped == i - 1 else None
+        if previous is not None and _continues(text, previous, span):
+            previous.end = span.end  # a line wrapped inside a sentence (a PDF page's lines) goes on
+        else:
+            doc.paragraphs.append(Paragraph(span.start, span.end, list(stack)))
+        wrapped = i
         i += 1
     if title_parts:
         doc.title = Span(title_parts[0].start, title_parts[-1].end)

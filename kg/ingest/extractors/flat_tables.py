@@ -36,6 +36,7 @@ UNIT_IN_TEXT_RE = re.compile(r"单位\s*[:：]\s*(万亿元|亿元|万元|千元
 UNIT_IN_PARENS_RE = re.compile(r"[(（]\s*(万亿元|亿元|万元|千元|元|万人次|人次|万人|人|%)\s*[)）]")
 # Words a label may hold besides a fund's name without naming an item of its own.
 FILLER_RE = re.compile(r"其中|合计|小计|总计|基本医疗保险|基本医疗|基本医保|医疗保险|医疗|医保|基金|金额|[\s:：、,，.。()（）\-—]")
+ALLOCATED_RE = re.compile(r"(?<!基)资金")  # 资金 (money allocated), not 基金 (an insurance fund)
 # An opening balance is the previous year's cumulative balance (see the vocabulary's conventions).
 OPENING_BALANCE_RE = re.compile(r"(?:上年|上期|期初|年初)末?(?:累计|滚存)?(?:结余|结存)")
 PREVIOUS_YEAR_RE = re.compile(r"上年|去年|上期")
@@ -278,6 +279,8 @@ class FlatTableReader:
 
     def _indicator(self, row: Row) -> tuple[str | None, int]:
         indicator, offset = self.indicator(row.label)
+        if indicator == "expenditure" and self._names_own_spending(row):
+            return "benefit_expenditure", offset
         if indicator is not None:
             return indicator, offset
         if row.group is not None and self._names_only_a_fund(row.label):
@@ -285,6 +288,15 @@ class FlatTableReader:
         if row.is_group and self._names_only_a_fund(row.label):
             return None, 0
         return None, 0
+
+    def _names_own_spending(self, row: Row) -> bool:
+        """A part of a spending total named by a fund and 支出 only ("三、支出合计" over "1、医疗救助支出"):
+        what the fund spends on its own purpose, its benefits."""
+        if row.group is None or self.indicator(row.group.label)[0] != "expenditure":
+            return False
+        core = self._core(row.label)
+        funds = self.lx.funds(core)
+        return bool(funds) and not FILLER_RE.sub("", core.replace(funds[0].surface, " ").replace("支出", " "))
 
     def _row(self, row: Row, rows: list[Row], columns: list[Column], table_unit: str | None,
              title_fund: str | None, section_fund: str | None, frame: Frame) -> Iterator[Observation]:
@@ -303,7 +315,9 @@ class FlatTableReader:
             if col.indicator and row_indicator:  # a rate column: the rate of the row's indicator
                 generic = col.indicator == "budget_execution_rate" and \
                     self.vocab.indicators[col.indicator].rate_of is None
-                indicator = self.rate_for.get(row_indicator, col.indicator) if generic else col.indicator
+                # of allocated money (年度资金总额: a grant, a project) it is the budget's execution as such
+                own = generic and not ALLOCATED_RE.search(self._core(row.label))
+                indicator = self.rate_for.get(row_indicator, col.indicator) if own else col.indicator
             if indicator is None or fund is None:
                 continue
             concept = self.vocab.indicators[indicator]

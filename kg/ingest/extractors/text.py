@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 
 from yibao.ingest.context import ReportContext
 from yibao.ingest.lexicon import Mention
+from yibao.ingest.metadata import DATELINE_RE
 from yibao.ingest.quantities import Quantity, find_quantities
 from yibao.ingest.reading import normalise
 from yibao.ingest.resolve import DEICTIC_RE, RELATIVE_YEAR_RE, YEAR_RE, Frame, Resolver
@@ -27,6 +28,7 @@ SENTENCE_END = "。！？!?；;\n"
 CLAUSE_END = "，,:："
 # tiers listed in a row: 一、二档 / 第一档和第二档 / 一档、二档
 TIER_LIST_RE = re.compile(r"(?:第?[一二三四五]档?(?:、|和|及|与|至))+第?[一二三四五]档")
+JOINER_RE = re.compile(r"和|及|与|、")
 LIST_SEPARATORS_RE = re.compile(r"^(?:[、,，和及与以及\s]|\([^()]*\))+$")
 CHANGE_RE = re.compile(r"增加|减少|增长|下降|降低|提高|上升|增幅|降幅|增速|减幅|上涨|回落|减|增")
 NEGATIVE_RE = re.compile(r"减少|下降|降低|降幅|减幅|回落|减")
@@ -36,6 +38,19 @@ STOCK_INDICATORS = ("cumulative_balance",)  # its parts are written with the bar
 SHARE_RE = re.compile(r"占|比重|占比|所占比例")
 COMPARISON_RE = re.compile(r"低于|高于|超过|不足|不到|少于|多于|大于|小于|不低于|不高于|未达到|达不到")
 AFTER_COMPARISON_RE = re.compile(r"^\s*(?:以上|以下|以内|之间)")
+# who acts, not what the figure is about ("自治区财政厅下达…补助资金205.05亿元")
+AGENCY_RE = re.compile(r"(?:省|市|县|区|州|旗|自治区)?(?:级)?(?:财政|医疗保障|医保|人力资源和社会保障|人社|卫生健康|卫健|税务)(?:厅|局|部|委|中心)|政府|近日|日前")
+TARGET_FLOOR_RE = re.compile(r"(?:大于|不低于|不少于|≥|>=)\s*$")
+
+
+def _target_floor(window: str, q: Quantity) -> bool:
+    """A rate written as the least it must reach ("住院报销比例大于68%", "参保率不低于95%"): a target."""
+    return q.unit == "percent" and TARGET_FLOOR_RE.search(window) is not None
+
+
+AGAINST_PLAN_RE = re.compile(r"(?:比|较|相比)[^,，。;；]{0,4}(?:预算|目标|计划)")
+PER_PERSON_ASIDE_RE = re.compile(r"\s*\(\s*(?:人均|每人)[\u4e00-\u9fff]{0,4}")  # "(人均85元)" after a total
+FIGURE_BEFORE_RE = re.compile(r"\d\s*(?:万|亿)?(?:人次|人|名)$")  # "281473人参保": the label follows its count
 MONTHLY_RE = re.compile(r"(?:每月|月均|平均每月|月平均)\s*$")
 # Connectives allowed between a label and its number ("累计结余为", "增加了", "约").
 PER_PERSON_BEFORE_RE = re.compile(r"(?:人均|每人)[\u4e00-\u9fff]{0,4}$")
@@ -44,7 +59,7 @@ GAP_WORDS_RE = re.compile(
     r"已经|已|仅|近|超过|超|高于|低于|不足|以上|左右|的|了|有|增加|减少|增长|下降|降低|提高|上升|到|至|"
     r"同比|同期|比上年|较上年|比|较|占|总|全年|年度|年末|年底|当年|本年|平均|人均|按|其中|增幅|降幅|资金|"
     r"增长率|增长速度|增速|幅度|速度|率|额|金额|合|净|末|底|初|达到了|升至|降至|提升|上涨|下降了|"
-    r"持续|继续|稳定在|保持在|维持在|基金|[^\u4e00-\u9fff]"
+    r"持续|继续|稳定在|保持在|维持在|基金|大于|不低于|不少于|每人每年|每年每人|每人|[^\u4e00-\u9fff]"
 )
 
 
@@ -83,6 +98,8 @@ class _State:
     parts_at: int = -1  # where the sentence's first 其中 starts (-1: none)
     group: str | None = None  # the last group of insured named in the sentence (女性, 60岁以上 …)
     group_at: int = 0  # where the clause naming it starts
+    unnamed_at: int = -1  # where the sentence's figure about something unnamed is (-1: none)
+    last_fact: TextFact | None = None  # the paragraph's last figure read
     parens: _Parens | None = None  # the paragraph's parentheses
 
 
@@ -100,6 +117,8 @@ class TextExtractor:
         self.population_groups = {c.id for c in self.vocab["qualifier"].values() if c.broader == "population_group"}
         self.negative_labels = {normalise(x) for c in self.vocab.indicators.values() for x in c.negative_zh}
         self.opening_labels = {normalise(x) for c in self.vocab.indicators.values() for x in c.opening_zh}
+        self.populations = _populations(self.vocab)
+        self.per_person = {c.per_person_of: c.id for c in self.vocab.indicators.values() if c.per_person_of}
 
     # -- anchors -------------------------------------------------------------------
     def _tiers(self, text: str, start: int) -> list[Anchor]:
@@ -132,16 +151,18 @@ class TextExtractor:
                 out.append(Anchor(m.start, m.end, "basis", m.id, m))
         for m in lx.find(text, "policy", start):
             out.append(Anchor(m.start, m.end, "policy", m.id, m))
+        datelines = _datelines(text, start)
         for m in lx.find(text, "region", start):
             code = self.r.region(m)
-            if code:
+            if code and not datelines.covers(m.start):
                 out.append(Anchor(m.start, m.end, "region", code, m))
         for m in DEICTIC_RE.finditer(text):
             out.append(Anchor(start + m.start(), start + m.end(), "deictic", self.r.deictic(m.group())))
         for m in YEAR_RE.finditer(text):
             year = int(m.group(1))
             s = start + m.start(1)
-            e = s + 4 + (1 if norm[s + 4:s + 5] == "年" else 0)
+            written = re.match(r"\s*年", norm[s + 4:s + 8])  # "2024 年": a stray space before 年
+            e = s + 4 + (written.end() if written else 0)
             before = norm[max(start, s - 1):s]
             if self.r.plausible_year(year) and before not in ("比", "较", "-", "~", "至") and \
                     norm[e:e + 1] != "-":
@@ -159,10 +180,13 @@ class TextExtractor:
             # "补助收入": a bare 收入/支出 qualified by words we do not know is some other item
             prev = norm[a.start - 1] if a.start > start else ""
             if "\u4e00" <= prev <= "\u9fff" and a.start not in ends and \
+                    not FIGURE_BEFORE_RE.search(norm, max(start, a.start - 8), a.start) and \
                     not re.search(r"(?:总|年|度|月|期|的|及|和|与|等|其|中|实际|全年|平均|人均)$", norm[max(start, a.start - 2):a.start]):
                 a.blocked = True
         # a region, policy or basis word inside a fund or indicator label is part of that label
         labels = Spans((a.start, a.end) for a in out if a.kind in ("fund", "indicator"))
+        funds = Spans((a.start, a.end) for a in out if a.kind == "fund")
+        indicators = Spans((a.start, a.end) for a in out if a.kind == "indicator")
         # a short indicator word at the start of a longer policy name (门诊 in 门诊共济) is part of the name
         policies = Spans((a.start, a.end) for a in out if a.kind == "policy")
         kept = [a for a in out if a.kind in ("year", "relyear")
@@ -171,7 +195,9 @@ class TextExtractor:
                 or a.kind == "fund"
                 or (a.kind not in ("fund", "indicator") and not any(
                     (s, e) != (a.start, a.end) and (a.kind != "policy" or a.end <= e)
-                    for s, e in labels.around(a.start)))]
+                    for s, e in labels.around(a.start)))
+                or (a.kind == "basis" and len(a.mention.surface) > 2 and funds.covers(a.start)
+                    and not indicators.covers(a.start))]  # 部门年初预算: the department's budget
         return kept
 
     # -- main loop -----------------------------------------------------------------
@@ -193,7 +219,7 @@ class TextExtractor:
         anchors = [a for a in anchors if not figures.covers(a.start)]
         anchor_starts = [a.start for a in anchors]  # both lists are in text order
         quant_starts = [q.start for q in quantities]
-        lists = _Lists(norm, anchors)
+        lists = _Lists(norm, self._split_composites(anchors))
         facts: list[TextFact] = []
         state = _State(parens=_Parens(norm, start, end))
         weak = False
@@ -203,11 +229,11 @@ class TextExtractor:
             # within a sentence, year/region/basis carry over; indicator and fund carry across sentences
             # (not the fund of a sentence about a policy: the next one is about that policy too; not the
             # fund of a part listed after 其中: the next sentence is about the whole again)
-            carried = None if weak else self._carried_fund(head_fund)
+            carried = None if weak else self._carried_fund(head_fund, _after_semicolon(norm, start, s_start))
             state.frame = Frame(fund=carried, indicator=state.frame.indicator)
             parts_at = norm.find("其中", s_start, s_end)
             head_fund = carried
-            state.sentence_start, state.parts_at, state.group = s_start, parts_at, None
+            state.sentence_start, state.parts_at, state.group, state.unnamed_at = s_start, parts_at, None, -1
             # a sentence about a policy (not one that names it in an aside) needs its own fund word
             weak = section.weak or any(a.kind == "policy" and not state.parens.inside(s_start, a.start) for a in s_anchors)
             sentence_funds = [a for a in s_anchors if a.kind == "fund"]
@@ -226,6 +252,8 @@ class TextExtractor:
                                       enum.get(q.start), weak, bool(sentence_funds))
                     if fact:
                         facts.append(fact)
+                        state.unnamed_at = -1  # a figure read since: the sentence is about named things again
+                        state.last_fact = fact
                         produced = produced or not self._is_rate(fact.indicator)
                 if not produced:
                     # a basis word carries on only from a clause that stated a figure; a year only
@@ -240,11 +268,30 @@ class TextExtractor:
                     head_fund = state.frame.fund
         return facts
 
-    def _carried_fund(self, fund: str | None) -> str | None:
+    def _split_composites(self, anchors: list[Anchor]) -> list[Anchor]:
+        """A fund name that joins two others ("职工医保和居民医保") as the two it lists, so that
+        "…参保人数分别为3.2万人、28.5万人" gives each its figure; other anchors as they are."""
+        out: list[Anchor] = []
+        for a in anchors:
+            parts: list[Mention | None] = []
+            if a.kind == "fund" and JOINER_RE.search(a.mention.surface):
+                offset = a.start
+                for piece in JOINER_RE.split(a.mention.surface):
+                    found = self.r.lexicon.funds(piece, offset)
+                    parts += found[:1] if len(found) == 1 and found[0].end - found[0].start == len(piece) else [None]
+                    offset += len(piece) + 1
+            if len(parts) >= 2 and None not in parts:
+                out += [Anchor(m.start, m.end, "fund", m.id, m) for m in parts]
+            else:
+                out.append(a)
+        return out
+
+    def _carried_fund(self, fund: str | None, semicolon: bool = False) -> str | None:
         """The fund a new sentence inherits from the one before: a scheme's own fund carries on
-        ("职工医保基金收入…。支出…"), a component (统筹基金) or both schemes together do not."""
+        ("职工医保基金收入…。支出…"), a component (统筹基金) or both schemes together do not, except
+        across a semicolon, which only separates the items of one statement ("两项基金总收入…;总支出…")."""
         concept = self.vocab.funds.get(fund or "")
-        if concept is None or concept.broader or fund == "all_basic":
+        if concept is None or (not semicolon and (concept.broader or fund == "all_basic")):
             return None
         return fund
 
@@ -284,9 +331,11 @@ class TextExtractor:
         n = len(listed)
         if n < 2:
             return {}
-        for kind in ("fund", "region", "qualifier"):
+        for kind in ("fund", "region", "qualifier", "indicator"):
             run = lists.last_run(kind, n, k)  # "职工医保、居民医保…分别为": names listed in a row
-            if run and (kind != "qualifier" or run[0].start >= s_start):  # tiers: of this sentence
+            if run and (kind != "qualifier" or run[0].start >= s_start) and \
+                    (kind != "indicator" or (run[0].start >= c_start and lists.starts_run(run[0]))):
+                # tiers: of this sentence; items: of this clause, as many as the figures
                 return {q.start: a for q, a in zip(listed, run)}
         for kind in ("fund", "region"):
             distinct = lists.last_distinct(kind, n, c_start)  # else the last n different names
@@ -304,40 +353,62 @@ class TextExtractor:
             return None
         before = [a for a in c_anchors if a.end <= q.start]
         prev_q = max((x.end for x in c_quants if x.end <= q.start), default=c_start)
+        if PER_PERSON_ASIDE_RE.fullmatch(norm[prev_q:q.start]):
+            return self._per_person(norm, q, prev_q, state)  # "个人缴纳2397万元(人均85元)"
+        gloss = _gloss(norm, max(prev_q, c_start), q.start)
+        if gloss is not None and any(a.kind == "indicator" and a.end <= gloss[0] for a in before):
+            # "其他收入(医疗机构退回违规基金、…收入转入)914.89万元": the aside glosses the label before it
+            before = [a for a in before if not gloss[0] <= a.start < gloss[1]]
         window = norm[prev_q:q.start]
         if enum is not None:
             first = min(x.start for x in c_quants if x.start >= norm.find("分别", c_start, c_end))
             window = norm[c_start:first]
-        if COMPARISON_RE.search(window) or AFTER_COMPARISON_RE.match(norm[q.end:q.end + 4]):
+        floor = _target_floor(window, q)
+        if (COMPARISON_RE.search(window) and not floor) or AFTER_COMPARISON_RE.match(norm[q.end:q.end + 4]):
             return None  # "低于3个月", "9个月以上": a threshold, not a value
         # the gap between the last label or number and this number must hold only connectives
         last_end = max([a.end for a in before] + [prev_q, c_start])
-        if enum is None and GAP_WORDS_RE.sub("", norm[last_end:q.start]):
+        coverage = self._coverage_of(norm, c_start, q, state)
+        if enum is None and coverage is None and GAP_WORDS_RE.sub("", norm[last_end:q.start]):
+            state.unnamed_at = q.start
             return None
+        # the label after the figure ("36.01万名参保职工", "共有281473人参保"): a short one only in the figure's unit
         after = [a for a in c_anchors if a.kind == "indicator" and q.end <= a.start <= q.end + 1 and not a.blocked
-                 and len(a.mention.surface) >= 3]
-        if enum is None and not after and not any(a.kind == "indicator" for a in before) and \
-                GAP_WORDS_RE.sub("", _unlabelled(norm, c_start, q.start, before, c_quants)):
+                 and (len(a.mention.surface) >= 3 or q.unit in ("person", "person_time") and
+                      self.vocab.indicators[a.value].unit == q.unit)]
+        if enum is None and not after and not any(a.kind == "indicator" for a in before) and coverage is None and \
+                GAP_WORDS_RE.sub("", AGENCY_RE.sub("", _unlabelled(norm, c_start, q.start, before, c_quants))):
+            state.unnamed_at = q.start
             return None  # a figure about something unnamed ("60岁以上参加…591732人")
+        if 0 <= state.unnamed_at < q.start and q.unit == "percent" and enum is None and coverage is None and \
+                not any(a.kind == "fund" and a.start > state.unnamed_at for a in before):
+            return None  # "享受重大疾病医疗救治594人次,实际补偿比例达70%": the rate of that unnamed thing
         if weak and not sentence_has_fund and enum is None:
             return None
         window = _unlabelled(norm, prev_q if enum is None else c_start, q.start, before, c_quants)
-        statistic = self._statistic(window, q)
+        statistic = "level" if coverage else self._statistic(window, q)
         if statistic is None:
             return None
-        indicator = self._indicator(norm, q, before, window, statistic, state, section, after)
+        if statistic in ("change", "growth_rate") and AGAINST_PLAN_RE.search(norm[prev_q:q.start]):
+            return None  # "比年初预算增加758.97万元": a gap to the plan, not a change from the previous period
+        indicator = coverage or self._indicator(norm, q, before, window, statistic, state, section, after)
         if indicator is None:
             return None
+        if enum is not None and enum.kind == "indicator":
+            indicator = enum.value  # "总收入、总支出分别为2.46万亿元、2.09万亿元": the items in their order
         indicator = self._by_unit(indicator, before, q, statistic)
+        per_person_part = q.unit == "yuan" and statistic == "level" and self._part_of_per_person(norm, q, state)
+        if per_person_part:
+            indicator = self.per_person.get(indicator, indicator)  # "人均筹资1020元,其中财政补助640元"
         concept = self.vocab.indicators[indicator]
         if concept.unit == "yuan" and statistic == "level" and PER_PERSON_BEFORE_RE.search(norm[prev_q:q.start]):
-            return None  # "个人缴纳2397万元(人均85元)": a per-person amount, not the total the label names
+            return None  # "个人缴纳2397万元,人均85元": a per-person amount, not the total the label names
         unit = "percent" if statistic in ("growth_rate", "share") else concept.unit
         if q.unit == "percentage_point":
             if concept.unit != "percent" or statistic != "change":
                 return None
         elif q.unit == "yuan" and unit == "yuan_per_person" and (
-                re.search(r"人均|每人", norm[c_start:q.start]) or
+                per_person_part or re.search(r"人均|每人", norm[c_start:q.start]) or
                 any(a.kind == "indicator" and a.value == indicator and a.mention is not None
                     and "标准" in a.mention.surface for a in before)):
             pass  # "人均缴费350元", "财政补贴标准…730元": a per-person amount written without /人
@@ -350,7 +421,8 @@ class TextExtractor:
         if scope and indicator not in scope:
             fund = self.main_fund  # a budget line cannot have, e.g., months of cover
         region = self._region(before, state, section, enum)
-        year = self._year(before, prev_q, state, statistic)
+        year = self._year(before if coverage is None else [a for a in before if a.end <= norm.rfind("占", c_start, q.start)],
+                          prev_q, state, statistic)  # "占2022年常住人口…的": the population's year is not the rate's
         label = next((a.mention.surface for a in reversed(before) if a.kind == "indicator" and a.value == indicator
                       and a.mention is not None), state.indicator_label if indicator == state.frame.indicator else "")
         if concept.unit == "person" and statistic == "level" and (
@@ -360,10 +432,10 @@ class TextExtractor:
         shifted = any(a.kind == "relyear" and a.start >= prev_q for a in before)  # 年初累计结余: already done
         if statistic == "level" and label in self.opening_labels and year is not None and not shifted:
             year -= 1  # "期初结余", "上年结余": the previous year's closing stock
-        basis = self._basis(before, prev_q, state, section, concept)
+        basis = "target" if floor else self._basis(before, prev_q, state, section, concept)
         if region is None or year is None:
             return None
-        value_q = q
+        value_q = replace(q, approximation="at_least") if floor else q
         if statistic == "level" and label in self.negative_labels and q.value > 0:
             value_q = replace(q, number=-q.number, value=-q.value)  # 赤字
         if statistic in ("change", "growth_rate") and NEGATIVE_RE.search(window) and q.value > 0:
@@ -378,6 +450,38 @@ class TextExtractor:
             if not groups and qualifier:
                 quote_start = min(quote_start, state.group_at)  # the quote names the group
         return TextFact(value_q, region, year, fund, indicator, basis, statistic, quote_start, quote_end, qualifier)
+
+    def _part_of_per_person(self, norm: str, q: Quantity, state: _State) -> bool:
+        """The figure is listed after 其中 under a per-person amount of its sentence ("人均筹资标准1020元,
+        其中个人缴费380元,财政补助640元"): a part of it, per person too."""
+        whole = state.last_fact
+        return whole is not None and 0 <= state.parts_at < q.start and whole.quote_start >= state.sentence_start \
+            and self.vocab.indicators[whole.indicator].unit == "yuan_per_person"
+
+    def _per_person(self, norm: str, q: Quantity, prev_q: int, state: _State) -> TextFact | None:
+        """The per-person amount stated in an aside right after a total just read ("个人缴纳2397万元
+        (人均85元)" → the contribution per person), with the total's fund, year and basis."""
+        total = state.last_fact
+        if total is None or total.quantity.end != prev_q or total.statistic != "level" or q.unit != "yuan" or \
+                not PER_PERSON_ASIDE_RE.fullmatch(norm[prev_q:q.start]):
+            return None
+        per_person = self.per_person.get(total.indicator)
+        if per_person is None:
+            return None
+        start = norm.rfind("(", prev_q, q.start) + 1
+        return replace(total, quantity=q, indicator=per_person, quote_start=start, quote_end=q.end, qualifier=None)
+
+    def _coverage_of(self, norm: str, c_start: int, q: Quantity, state: _State) -> str | None:
+        """The coverage rate a percentage states when it is the insured's share of a population
+        ("参保人数80.87万人,占常住人口75.98万人的106.44%" → the coverage rate of the resident population)."""
+        if q.unit != "percent" or state.frame.indicator != "enrollment":
+            return None
+        k = norm.rfind("占", c_start, q.start)
+        if k < 0:
+            return None
+        text = norm[k:q.start]
+        found = [c for word, c in self.populations.items() if word in text]
+        return found[0] if len(found) == 1 else None
 
     def _by_unit(self, indicator: str, before: list[Anchor], q: Quantity, statistic: str) -> str:
         """Among the indicators that share the chosen label (财政补助: a per-person standard or an
@@ -430,7 +534,8 @@ class TextExtractor:
             return chosen.value
         if state.frame.indicator:
             return state.frame.indicator
-        fund = state.frame.fund or section.fund or self.default_fund
+        named = [a.value for a in before if a.kind == "fund"]  # "部门年初预算1022.89万元": the fund's bare figure
+        fund = (named[-1] if named else None) or state.frame.fund or section.fund or self.default_fund
         concept = self.vocab.funds.get(fund or "")
         return concept.default_indicator if concept else None
 
@@ -508,7 +613,8 @@ class _Lists:
 
     def __init__(self, norm: str, anchors: list[Anchor]) -> None:
         self.norm = norm
-        self.items = {kind: [a for a in anchors if a.kind == kind] for kind in ("fund", "region", "qualifier")}
+        self.items = {kind: [a for a in anchors if a.kind == kind and not a.blocked]
+                      for kind in ("fund", "region", "qualifier", "indicator")}
         self.starts = {kind: [a.start for a in items] for kind, items in self.items.items()}
         self._chains: dict[str, list[int]] = {}
         self._runs: dict[tuple[str, int], list[int]] = {}
@@ -524,6 +630,12 @@ class _Lists:
                 chain.append(chain[-1] + 1 if joined else 1)
             self._chains[kind] = chain
         return self._chains[kind]
+
+    def starts_run(self, anchor: Anchor) -> bool:
+        """No name of its kind is listed right before ``anchor`` (it heads its list)."""
+        items = self.items[anchor.kind]
+        j = next((i for i, a in enumerate(items) if a is anchor), None)
+        return j is not None and self._chain(anchor.kind)[j] == 1
 
     def last_run(self, kind: str, n: int, before: int) -> list[Anchor]:
         """The last ``n`` names of ``kind`` listed in a row, all starting before ``before``."""
@@ -550,6 +662,30 @@ class _Lists:
             return []
         return [self.items[kind][j] for j in sorted(latest)[-n:]]
 
+GLOSS_RE = re.compile(r"\([^()\d]{2,60}\)(?:[为是达共计约:\s]{0,3})$")
+
+
+def _gloss(norm: str, start: int, pos: int) -> tuple[int, int] | None:
+    """The span of a parenthesis without figures that ends right before the figure at ``pos``
+    (only connectives between), if there is one."""
+    m = GLOSS_RE.search(norm, start, pos)
+    if m is None:
+        return None
+    return m.start(), m.start() + m.group().rindex(")") + 1
+
+
+def _after_semicolon(norm: str, start: int, pos: int) -> bool:
+    """The sentence starting at ``pos`` follows a semicolon (the items of one statement), not a full stop."""
+    before = norm[max(start, pos - 12):pos].rstrip()
+    return before.endswith((";", "；"))
+
+
+def _datelines(text: str, offset: int) -> Spans:
+    """Where ``text`` holds a news dateline or credit ("本报北京3月9日电", "(记者 李红梅)"): the place
+    named there is where the item was filed, not what its figures are about."""
+    return Spans((offset + m.start(), offset + m.end()) for m in DATELINE_RE.finditer(text))
+
+
 def _bare_money(norm: str, quantities: list[Quantity]) -> list[Quantity]:
     """A number written without its unit ("收入128254786.99。") among money figures that all use one
     unit (元, 万元 …) takes that unit: the writer dropped it, not the meaning."""
@@ -561,10 +697,24 @@ def _bare_money(norm: str, quantities: list[Quantity]) -> list[Quantity]:
     for q in quantities:
         text = norm[q.start:q.end]
         if q.unit is None and not q.in_range and not q.in_formula and ("." in text or q.number >= 10000) \
-                and not re.match(r"\s*[\d\u4e00-\u9fff%/]", norm[q.end:q.end + 1]):
+                and not re.match(r"\s*[\d\u4e00-\u9fff%/]", norm[q.end:q.end + 3]):  # "1.2024 年": a year
             q = replace(q, value=q.number * factor, unit="yuan")
         out.append(q)
     return out
+
+
+def _populations(vocab) -> dict[str, str]:
+    """Population word → the coverage rate measured against it, read off the rates' labels
+    ("常住人口参保率" → 常住人口: coverage_rate_resident)."""
+    found: dict[str, set[str]] = {}
+    for concept in vocab.indicators.values():
+        if concept.unit != "percent":
+            continue
+        for label in concept.labels_zh:
+            m = re.fullmatch(r"(?:按|以)?([\u4e00-\u9fff]{1,4}人口)(?:计算的?|为基础计算的)?(?:参保率|覆盖率)", label)
+            if m:
+                found.setdefault(normalise(m.group(1)), set()).add(concept.id)
+    return {word: ids.pop() for word, ids in sorted(found.items()) if len(ids) == 1}
 
 
 def _tier_codes(vocab) -> dict[str, str]:
