@@ -52,13 +52,13 @@ def reasons(ctx: Context, plan: Plan, lang: str) -> list[str]:
         if year is not None:  # the reasons below are about the year asked ("2020年的报告没有给出基金收入")
             years_with = sorted({y for y, i, _ in ctx.coverage_by_year(region) if i in _many(run.get("indicator"))})
             _, pairs = ctx.coverage(region, year)
-            where = _t(lang, f"{where}{year}年", f"{where} in {year}")
             if years_with and not any(i in _many(run.get("indicator")) for i, _ in pairs):
                 label = "、".join(concept_label(ctx.vocab, "indicator", i, lang) for i in _many(run.get("indicator")))
                 shown = "、".join(map(str, years_with)) if lang == "zh" else ", ".join(map(str, years_with))
-                out.append(_t(lang, f"{where}的报告没有给出{label}；给出该指标的年份：{shown}",
-                              f"{where}: the reports do not state {label}; years that do: {shown}"))
+                out.append(_t(lang, f"{where}没有{year}年的{label}数据；有该指标的年份：{shown}",
+                              f"{where} has no {label} for {year}; years that have it: {shown}"))
                 continue
+            where = _t(lang, f"{where}{year}年", f"{where} in {year}")
         indicators = sorted({i for i, _ in pairs})
         asked = _many(run.get("fundScope"))
         wanted = [i for i in _many(run.get("indicator")) if i not in indicators]
