@@ -146,6 +146,15 @@ def _projection(bound: BoundQuery) -> list[str]:
 def answer(con: duckdb.DuckDBPyConnection, bound: BoundQuery) -> list[dict[str, Any]] | None:
     """The rows of ``bound`` from the index, or None when the query has no twin (or a parameter the
     index cannot compare exactly)."""
+    from yibao.index import arrival, policies
+
+    node_twin = policies.TWINS.get(bound.query.id) or arrival.TWINS.get(bound.query.id)
+    if node_twin is not None:
+        names = _projection(bound)
+        try:
+            return node_twin(con, bound, names, {name: term_value(bound.substitutions.get(name)) for name in names})
+        except Inexact:
+            return None
     twin = TWINS.get(bound.query.id)
     if twin is None and bound.query.id != "budget_execution":
         return None
