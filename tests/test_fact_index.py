@@ -481,7 +481,8 @@ def test_cli_ask_uses_a_current_index(synthetic):
 
 
 def test_coverage_and_latest_year_from_the_index(sample, synthetic):
-    """The look-ups a question's plan and its empty-answer notes make: the same from the index as by SPARQL."""
+    """The look-ups a question's plan and its empty-answer notes make (the regions with data, alliance names,
+    coverage and latest year): the same from the index as by SPARQL."""
     import pyoxigraph as ox
     from yibao.qa.context import Context
 
@@ -489,6 +490,8 @@ def test_coverage_and_latest_year_from_the_index(sample, synthetic):
         db = ox.Store.read_only(str(path))
         plain, indexed = Context(db), Context(db, path=path)
         assert indexed.fact_index is not None
+        assert indexed.data_regions() == plain.data_regions() and indexed.fact_index.data_regions()
+        assert indexed.alliance_names() == plain.alliance_names() and indexed.fact_index.alliance_labels()
         region, parent, province = _regions(path)
         for scope in (None, region, parent, province, "110000"):
             assert indexed.coverage(scope) == plain.coverage(scope), scope

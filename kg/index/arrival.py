@@ -14,7 +14,17 @@ from typing import TYPE_CHECKING, Any
 
 from yibao.graph import namespaces as ns
 from yibao.index.budget import _rate
-from yibao.index.common import Scopes, in_scope, items, order_key, region_args, scalar
+from yibao.index.common import (
+    Scopes,
+    in_scope,
+    items,
+    order_key,
+    region_args,
+    scalar,
+    scope_args,
+    scope_filter,
+    zipped,
+)
 from yibao.index.rows import Inexact, exact_decimal
 
 if TYPE_CHECKING:
@@ -62,7 +72,8 @@ def _project(rows: Rows, names: list[str], params: dict[str, Any]) -> Rows:
 
 _STATED = f"""SELECT DISTINCT f.graph, {_FACT} FROM facts f
 WHERE f.indicator = $rate AND f.statistic = $level AND f.region IS NOT NULL AND f.value < CAST($below AS DECIMAL(38, 18))
-  AND f.basis NOT IN ($budget, $adjusted, $target) AND {_YEAR.format(t="f")} AND {in_scope("f.region")}"""
+  AND f.basis NOT IN ($budget, $adjusted, $target) AND {_YEAR.format(t="f")} AND {in_scope("f.region")}
+  AND {scope_filter("f.fund", "funds")}"""
 
 # the due and received figures of the stated rates' (graph, basis, region, period, fund, report)
 _AMOUNTS = f"""WITH k AS (SELECT DISTINCT f.graph, f.basis, f.region, f.period, f.fund, f.report FROM ({_STATED}) f)
@@ -77,7 +88,7 @@ _DERIVED = f"""SELECT DISTINCT n.obs, d.obs, n.report, n.region, n.year, n.perio
 FROM facts n JOIN facts d ON d.graph = n.graph AND d.indicator = $due AND d.statistic = $level AND d.basis = $actual
      AND d.region = n.region AND d.period = n.period AND d.fund = n.fund AND d.report = n.report
 WHERE n.indicator = $received AND n.statistic = $level AND n.basis = $actual AND n.region IS NOT NULL
-  AND d.value > 0 AND {_YEAR.format(t="n")} AND {in_scope("n.region")}
+  AND d.value > 0 AND {_YEAR.format(t="n")} AND {in_scope("n.region")} AND {scope_filter("n.fund", "funds")}
   AND NOT EXISTS (SELECT 1 FROM facts x WHERE x.graph = n.graph AND x.indicator = $due AND x.statistic = $level
       AND x.basis = $actual AND x.region = n.region AND x.period = n.period AND x.fund = n.fund
       AND x.report = n.report AND x.value <> d.value)
@@ -102,8 +113,9 @@ def _derived_rate(num: Decimal, den: Decimal) -> Decimal:
 def subsidy_arrival(con: duckdb.DuckDBPyConnection, bound: BoundQuery, names: list[str],
                     params: dict[str, Any]) -> Rows | None:
     below = _decimal(bound, "below")
-    args = _base_args(bound) | {k: _C[k] for k in ("rate", "level", "budget", "adjusted", "target")} | {"below": below}
     funds = Scopes(con, items(bound, "fundScope"))
+    args = _base_args(bound) | {k: _C[k] for k in ("rate", "level", "budget", "adjusted", "target")} \
+        | {"below": below} | scope_args("funds", funds.values)
     rows: Rows = []
     stated = con.execute(_STATED, args).fetchall()
     amounts: dict[tuple, dict[str, list[tuple]]] = {}
@@ -127,7 +139,8 @@ def subsidy_arrival(con: duckdb.DuckDBPyConnection, bound: BoundQuery, names: li
             for num in sides[1]:
                 rows += [row | den | num] * times
     if scalar(bound, "derive") in ("true", "1"):
-        derived_args = _base_args(bound) | {k: _C[k] for k in ("rate", "level", "due", "received", "actual")}
+        derived_args = _base_args(bound) | {k: _C[k] for k in ("rate", "level", "due", "received", "actual")} \
+            | scope_args("funds", funds.values)
         limit = Decimal(below)
         for found in con.execute(_DERIVED, derived_args).fetchall():
             times = funds.times(found[6])
@@ -151,14 +164,18 @@ def subsidy_arrival(con: duckdb.DuckDBPyConnection, bound: BoundQuery, names: li
 
 # --- provenance ------------------------------------------------------------------------------------------------
 
-_META_KEYS = ("title", "sourceFile", "sha256", "publisher", "issued", "reportYear", "multi")
+_META = "m.title, m.source_file, m.sha256, m.publisher, m.issued, m.year, m.multi"
+_KEYS = (*_FACT_KEYS, "title", "sourceFile", "sha256", "publisher", "issued", "reportYear", "graph")
+_VALUE = _FACT_KEYS.index("value")
 
 
 def provenance(con: duckdb.DuckDBPyConnection, bound: BoundQuery, names: list[str],
                params: dict[str, Any]) -> Rows | None:
     where = ["f.region IS NOT NULL", "f.indicator = $indicator", "f.statistic = $statistic",
-             "($any_year OR f.year = $year)", in_scope("f.region")]
-    args = _base_args(bound) | {"indicator": scalar(bound, "indicator"), "statistic": scalar(bound, "statistic")}
+             "($any_year OR f.year = $year)", in_scope("f.region"), scope_filter("f.fund", "funds")]
+    funds = Scopes(con, items(bound, "fundScope"))
+    args = _base_args(bound) | {"indicator": scalar(bound, "indicator"), "statistic": scalar(bound, "statistic")} \
+        | scope_args("funds", funds.values)
     if scalar(bound, "region") is not None:
         where.append("f.region = $exact_region")
         args["exact_region"] = scalar(bound, "region")
@@ -169,23 +186,25 @@ def provenance(con: duckdb.DuckDBPyConnection, bound: BoundQuery, names: list[st
     match = scalar(bound, "matchValue") in ("true", "1")
     target, tolerance = (Decimal(_decimal(bound, "target")), Decimal(_decimal(bound, "tolerance"))) if match \
         else (Decimal(0), Decimal(0))
-    sql = (f"SELECT DISTINCT f.graph, {_FACT}, m.title, m.source_file, m.sha256, m.publisher, m.issued, m.year, "
-           "m.multi FROM facts f LEFT JOIN report_meta m ON m.graph = f.graph AND m.report = f.report "
-           f"WHERE {' AND '.join(where)}")
-    funds = Scopes(con, items(bound, "fundScope"))
-    rows: Rows = []
-    for found in con.execute(sql, args).fetchall():
-        row = _fact(found[1:18]) | dict(zip(_META_KEYS, found[18:])) | {"graph": found[0]}
-        if row.pop("multi"):
-            return None  # a report with two titles (…): the OPTIONALs multiply rows, SPARQL answers
-        if match:
-            with localcontext() as ctx:
-                ctx.prec = 80
-                if not abs(row["value"] - target) <= tolerance:
-                    continue
-        rows += [row] * funds.times(row["fund"])
-    rows.sort(key=lambda r: order_key(r["report"], r["start"], r["end"], r["region"], r["fund"], r["obs"]))
-    return _project(rows, names, params)
+    chosen = f"FROM facts f WHERE {' AND '.join(where)}"
+    fetched = con.execute(f"SELECT DISTINCT {_FACT}, f.graph {chosen} "  # the .rq's ORDER BY: all bound
+                          'ORDER BY f.report, f.start, f."end", f.region, f.fund, f.obs', args).fetchall()
+    # each report's metadata once (not per row: fetching the strings is most of the time)
+    meta = {(graph, report): rest for graph, report, *rest in con.execute(
+        f"SELECT m.graph, m.report, {_META} FROM report_meta m WHERE (m.graph, m.report) IN "
+        f"(SELECT DISTINCT f.graph, f.report {chosen})", args).fetchall()}
+    if any(found[-1] for found in meta.values()):
+        return None  # a report with two titles (…): the OPTIONALs multiply rows, SPARQL answers
+    if match:
+        with localcontext() as ctx:
+            ctx.prec = 80
+            fetched = [row for row in fetched if abs(Decimal(row[_VALUE]) - target) <= tolerance]
+    if funds.values:
+        fund = _FACT_KEYS.index("fund")
+        fetched = [row for row in fetched for _ in range(funds.times(row[fund]))]
+    report, none = _FACT_KEYS.index("report"), (None,) * 6
+    rows = [row[:-1] + tuple(meta.get((row[-1], row[report]), none)[:6]) + (row[-1],) for row in fetched]
+    return zipped(rows, _KEYS, names, params)
 
 
 TWINS = {"subsidy_arrival": subsidy_arrival, "provenance": provenance}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -35,6 +36,16 @@ def in_scope(column: str) -> str:
 def region_args(bound: BoundQuery) -> dict[str, Any]:
     region = scalar(bound, "regionScope")
     return {"any_region": region is None, "region": region or ""}
+
+
+def scope_filter(column: str, name: str) -> str:
+    """SQL: ``column`` is one of the list $``name`` or below one of them, or the list is free ($any_``name``)."""
+    return (f"($any_{name} OR list_contains(${name}, {column}) OR EXISTS (SELECT 1 FROM ancestors a "
+            f"WHERE a.concept = {column} AND list_contains(${name}, a.ancestor)))")
+
+
+def scope_args(name: str, values: list[str]) -> dict[str, Any]:
+    return {f"any_{name}": not values, name: sorted(set(values)) or [""]}
 
 
 def count_equal(values: Sequence[str], value: Any) -> int:
@@ -78,3 +89,30 @@ def repeat(rows: Iterable[dict[str, Any]], times: Iterable[int]) -> list[dict[st
 def any_multi(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     """A node of ``table`` has a property with several values (the twins then leave it to SPARQL)."""
     return bool(con.execute(f"SELECT coalesce(bool_or(multi), false) FROM {table}").fetchone()[0])
+
+
+def zipped(fetched: list[tuple], keys: tuple[str, ...], names: list[str], params: dict[str, Any]) -> list[dict[str, Any]]:
+    """Rows as `run` gives them: one dict per fetched tuple (its columns named ``keys``), keys in ``names``
+    order, a name that is no column taking the parameter's value, ``value`` as a Decimal."""
+    rest = [name for name in names if name not in keys]
+    columns = [name for name in names if name in keys]
+    position = {key: i for i, key in enumerate(keys)}
+    if names != columns + rest:  # a parameter among the columns: the general way
+        return [{name: row[position[name]] if name in position else params.get(name) for name in names}
+                for row in _decimals(fetched, keys)]
+    constants = tuple(params.get(name) for name in rest)
+    pick = [position[name] for name in columns]
+    if pick != list(range(len(keys))):
+        fetched = [tuple(row[i] for i in pick) for row in fetched]
+    out = [dict(zip(names, row + constants)) for row in fetched]
+    if "value" in columns:
+        for row in out:
+            row["value"] = Decimal(row["value"])
+    return out
+
+
+def _decimals(fetched: list[tuple], keys: tuple[str, ...]) -> list[tuple]:
+    if "value" not in keys:
+        return fetched
+    i = keys.index("value")
+    return [(*row[:i], Decimal(row[i]), *row[i + 1:]) for row in fetched]

@@ -33,6 +33,8 @@ ROLE_COLUMNS = ("graph", "policy", "role", "region")
 FINDING_COLUMNS = ("graph", "finding", "kind_name", "label", "region", "report", "report_year", "quote", "start",
                    "end", "category", "multi")
 REPORT_COLUMNS = ("graph", "report", "title", "source_file", "sha256", "publisher", "issued", "year", "multi")
+REGION_COLUMNS = ("graph", "region")
+_REGION_PREDICATES = (_YB + "region", *(p for _, p in ROLES))
 
 # the properties read of each kind of node (each has one value in a well-formed graph), and their types
 _POLICY_PROPS = {"policy_type": (_YB + "policyType", str), "label": (_LABEL, str), "status": (_YB + "status", str),
@@ -47,6 +49,7 @@ _REPORT_PROPS = {"title": (_DCT + "title", str), "source_file": (_YB + "sourceFi
                  "sha256": (_YB + "sha256", str), "publisher": (_DCT + "publisher", str),
                  "issued": (_DCT + "issued", str), "year": (_YB + "year", int)}
 # predicates that select a node: a policy, a finding (label and region), a report (its metadata)
+# (an observation's yb:region is in the facts table; a node of another kind naming a region is not read)
 SELECTING = (_YB + "policyType", _LABEL, *(p for p, _ in _REPORT_PROPS.values()))
 
 Node = dict[str, list[Any]]  # predicate IRI → values (term_value), sorted
@@ -72,9 +75,15 @@ def _after_hash(iri: str | None) -> str | None:
     return iri.split("#", 1)[1] if "#" in iri else ""
 
 
-def nodes_rows(graph: str, nodes: dict[str, Node]) -> tuple[list[tuple], list[tuple], list[tuple], list[tuple]]:
-    """(policies, policy_roles, findings, report_meta) rows of one graph's nodes, each list sorted."""
+NodeRows = tuple[list[tuple], list[tuple], list[tuple], list[tuple], list[tuple]]
+
+
+def nodes_rows(graph: str, nodes: dict[str, Node]) -> NodeRows:
+    """(policies, policy_roles, findings, report_meta, node_regions) rows of one graph's nodes, each list sorted
+    (node_regions: the regions these nodes name by yb:region, yb:leadRegion, yb:member or yb:adopter)."""
     policies, roles, findings, reports = [], [], [], []
+    regions = sorted({(graph, r) for node in nodes.values() for p in _REGION_PREDICATES for r in node.get(p, [])
+                      if isinstance(r, str)})
 
     def report_year(report: Any) -> tuple[Any, bool]:
         years = nodes.get(report, {}).get(_YB + "year", []) if isinstance(report, str) else []
@@ -105,7 +114,7 @@ def nodes_rows(graph: str, nodes: dict[str, Node]) -> tuple[list[tuple], list[tu
             r, multi = _single(node, _REPORT_PROPS)
             reports.append((graph, iri, r["title"], r["source_file"], r["sha256"], r["publisher"], r["issued"],
                             r["year"], multi))
-    return policies, sorted(roles), findings, reports
+    return policies, sorted(roles), findings, reports, regions
 
 
 def _group(triples: Iterable[tuple[Any, Any, Any]]) -> dict[str, Node]:
@@ -121,7 +130,7 @@ def _group(triples: Iterable[tuple[Any, Any, Any]]) -> dict[str, Node]:
                 for p, values in props.items()} for s, props in nodes.items()}
 
 
-def report_node_rows(report: Report) -> tuple[list[tuple], list[tuple], list[tuple], list[tuple]]:
+def report_node_rows(report: Report) -> NodeRows:
     """The rows of a report about to be written: from the triples `yibao.graph.rdf` makes of its report,
     policy and finding nodes (the nodes `store_node_rows` selects)."""
     from yibao.graph.rdf import _finding_triples, _policy_triples, _report_triples
@@ -134,13 +143,13 @@ def report_node_rows(report: Report) -> tuple[list[tuple], list[tuple], list[tup
     return nodes_rows(ns.report_graph(report.id), _group(triples))
 
 
-def store_node_rows(store: ox.Store, graph: str) -> tuple[list[tuple], list[tuple], list[tuple], list[tuple]]:
+def store_node_rows(store: ox.Store, graph: str) -> NodeRows:
     """The rows of one named graph of the store: every node with a selecting predicate, with all its triples
     (none for the ontology graph, which a build never writes: no policy nor finding is there)."""
     import pyoxigraph as ox
 
     if graph == ns.ONTOLOGY_GRAPH:
-        return [], [], [], []
+        return [], [], [], [], []
 
     g = ox.NamedNode(graph)
     subjects = set()

@@ -12,7 +12,18 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from yibao.graph import namespaces as ns
-from yibao.index.common import Scopes, any_multi, count_equal, in_scope, items, order_key, region_args, year
+from yibao.index.common import (
+    Scopes,
+    any_multi,
+    count_equal,
+    in_scope,
+    items,
+    order_key,
+    region_args,
+    scope_args,
+    scope_filter,
+    year,
+)
 
 if TYPE_CHECKING:
     import duckdb
@@ -56,9 +67,10 @@ def policy_adopters(con: duckdb.DuckDBPyConnection, bound: BoundQuery, names: li
     sql = (f"SELECT {_POLICY}, r.region, r.role FROM policies p JOIN policy_roles r "
            f"ON r.graph = p.graph AND r.policy = p.policy WHERE p.policy_type IS NOT NULL AND {_SOURCED} "
            f"AND p.report_year IS NOT NULL AND {_YEAR.format(column='p.report_year')} AND {in_scope('r.region')} "
-           "AND ($any_status OR list_contains($statuses, p.status_name))")
-    args = _year_args(bound) | region_args(bound) | {"any_status": not statuses, "statuses": statuses or [""]}
+           f"AND ($any_status OR list_contains($statuses, p.status_name)) AND {scope_filter('p.policy_type', 'types')}")
     scopes = Scopes(con, items(bound, "policyScope"))
+    args = _year_args(bound) | region_args(bound) | {"any_status": not statuses, "statuses": statuses or [""]} \
+        | scope_args("types", scopes.values)
     rows = []
     for found in con.execute(sql, args).fetchall():
         row = dict(zip(_POLICY_KEYS, found[:13])) | {"region": found[13], "role": found[14]}

@@ -41,13 +41,14 @@ CREATE TABLE IF NOT EXISTS report_meta (
     graph VARCHAR NOT NULL, report VARCHAR NOT NULL, title VARCHAR, source_file VARCHAR, sha256 VARCHAR,
     publisher VARCHAR, issued VARCHAR, year BIGINT, multi BOOLEAN NOT NULL
 );
+CREATE TABLE IF NOT EXISTS node_regions (graph VARCHAR NOT NULL, region VARCHAR NOT NULL);  -- of those nodes
 CREATE TABLE IF NOT EXISTS ancestors (concept VARCHAR NOT NULL, ancestor VARCHAR NOT NULL);
 CREATE TABLE IF NOT EXISTS execution_rates (indicator VARCHAR NOT NULL, executed VARCHAR NOT NULL);  -- yb:executionRateOf
 CREATE TABLE IF NOT EXISTS reports (report_id VARCHAR PRIMARY KEY, sha256 VARCHAR NOT NULL, version VARCHAR NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
 """
 
-NODE_TABLES = ("policies", "policy_roles", "findings", "report_meta")  # nodes.py's rows, by graph
+NODE_TABLES = ("policies", "policy_roles", "findings", "report_meta", "node_regions")  # nodes.py's rows, by graph
 
 # meta "state": ok (usable), writing (a store write is under way), broken (a write was interrupted, or
 # a figure the index cannot hold exactly: `yibao index --rebuild` makes it anew)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from yibao.index import index_path, schema
-from yibao.index.nodes import FINDING_COLUMNS, POLICY_COLUMNS, REPORT_COLUMNS, ROLE_COLUMNS
+from yibao.index.nodes import FINDING_COLUMNS, POLICY_COLUMNS, REGION_COLUMNS, REPORT_COLUMNS, ROLE_COLUMNS
 from yibao.index.rows import Inexact, exact_decimal, report_rows
 
 if TYPE_CHECKING:
@@ -167,11 +167,11 @@ def _insert_facts(con: duckdb.DuckDBPyConnection, rows: list[tuple[Any, ...]]) -
 
 
 _NODE_TABLES = (("policies", POLICY_COLUMNS), ("policy_roles", ROLE_COLUMNS), ("findings", FINDING_COLUMNS),
-                ("report_meta", REPORT_COLUMNS))
+                ("report_meta", REPORT_COLUMNS), ("node_regions", REGION_COLUMNS))
 
 
 def _insert_nodes(con: duckdb.DuckDBPyConnection, parts: list[tuple[list[tuple], ...]]) -> None:
-    """Insert node rows: ``parts`` holds, per graph, its (policies, policy_roles, findings, report_meta) rows."""
+    """Insert node rows: ``parts`` holds, per graph, its rows of each table of ``_NODE_TABLES``."""
     import pandas as pd
 
     for i, (table, columns) in enumerate(_NODE_TABLES):
