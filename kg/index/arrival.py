@@ -83,20 +83,26 @@ FROM facts d JOIN k ON k.graph = d.graph AND k.basis = d.basis AND k.region = d.
      AND k.fund = d.fund AND k.report = d.report
 WHERE d.indicator IN ($due, $received) AND d.statistic = $level"""
 
-_DERIVED = f"""SELECT DISTINCT n.obs, d.obs, n.report, n.region, n.year, n.period, n.fund, n.value_text, n.quote,
+# received ÷ due: each an unambiguous figure (one value of its kind for the region, period, fund and report:
+# the .rq's NOT EXISTS of another value), with no arrival rate stated for them
+_DERIVED = f"""WITH amounts AS (SELECT * FROM facts WHERE indicator IN ($due, $received) AND statistic = $level
+       AND basis = $actual AND region IS NOT NULL),
+  single AS (SELECT graph, region, period, fund, report, indicator FROM amounts GROUP BY ALL
+       HAVING count(DISTINCT value) = 1),
+  stated AS (SELECT DISTINCT graph, region, period, fund, report FROM facts WHERE indicator = $rate
+       AND region IS NOT NULL)
+SELECT DISTINCT n.obs, d.obs, n.report, n.region, n.year, n.period, n.fund, n.value_text, n.quote,
        n.start, n."end", d.value_text, d.quote, d.start, d."end"
-FROM facts n JOIN facts d ON d.graph = n.graph AND d.indicator = $due AND d.statistic = $level AND d.basis = $actual
-     AND d.region = n.region AND d.period = n.period AND d.fund = n.fund AND d.report = n.report
-WHERE n.indicator = $received AND n.statistic = $level AND n.basis = $actual AND n.region IS NOT NULL
-  AND d.value > 0 AND {_YEAR.format(t="n")} AND {in_scope("n.region")} AND {scope_filter("n.fund", "funds")}
-  AND NOT EXISTS (SELECT 1 FROM facts x WHERE x.graph = n.graph AND x.indicator = $due AND x.statistic = $level
-      AND x.basis = $actual AND x.region = n.region AND x.period = n.period AND x.fund = n.fund
-      AND x.report = n.report AND x.value <> d.value)
-  AND NOT EXISTS (SELECT 1 FROM facts x WHERE x.graph = n.graph AND x.indicator = $received AND x.statistic = $level
-      AND x.basis = $actual AND x.region = n.region AND x.period = n.period AND x.fund = n.fund
-      AND x.report = n.report AND x.value <> n.value)
-  AND NOT EXISTS (SELECT 1 FROM facts s WHERE s.graph = n.graph AND s.indicator = $rate AND s.region = n.region
-      AND s.period = n.period AND s.fund = n.fund AND s.report = n.report)"""
+FROM amounts n JOIN amounts d ON d.graph = n.graph AND d.indicator = $due AND d.region = n.region
+     AND d.period = n.period AND d.fund = n.fund AND d.report = n.report
+  JOIN single sn ON sn.graph = n.graph AND sn.region = n.region AND sn.period = n.period AND sn.fund = n.fund
+     AND sn.report = n.report AND sn.indicator = $received
+  JOIN single sd ON sd.graph = n.graph AND sd.region = n.region AND sd.period = n.period AND sd.fund = n.fund
+     AND sd.report = n.report AND sd.indicator = $due
+WHERE n.indicator = $received AND d.value > 0 AND {_YEAR.format(t="n")} AND {in_scope("n.region")}
+  AND {scope_filter("n.fund", "funds")}
+  AND NOT EXISTS (SELECT 1 FROM stated s WHERE s.graph = n.graph AND s.region = n.region AND s.period = n.period
+      AND s.fund = n.fund AND s.report = n.report)"""
 
 _AMOUNT_KEYS = ("obs", "Value", "Quote", "Start", "End")
 
