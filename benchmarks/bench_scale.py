@@ -126,6 +126,29 @@ def query_cases(region: str) -> dict[str, tuple[dict, object]]:
                                                                                  "target"])]
         return rate[(rate.value < 0.95) | (rate.value > 1.05)]
 
+    def subsidy(df):  # noqa: ANN001, ANN202
+        return df[(df.indicator == "fiscal_subsidy_arrival_rate") & (df.statistic == "level") & (df.value < 100)
+                  & ~df.basis.isin(["budget", "adjusted_budget", "target"])].sort_values(["year", "region_code"])
+
+    def provenance(df):  # noqa: ANN001, ANN202
+        sel = df[(df.indicator == "cumulative_balance") & (df.statistic == "level")]
+        return sel.sort_values(["report", "start", "end"])
+
+    # the policy queries: the policy table (`yibao policies -f csv`, as df.attrs["policies"]) with its facts
+    def adopters(df):  # noqa: ANN001, ANN202
+        pol = df.attrs["policies"]
+        return pol[pol.type == "drg"].sort_values(["regions", "report"])
+
+    def mutual_aid(df):  # noqa: ANN001, ANN202
+        pol = df.attrs["policies"]
+        chosen = pol[(pol.type == "outpatient_mutual_aid") | (pol.kind == "OutpatientMutualAid")]
+        return chosen.merge(df, how="left", on=["report", "policy"])
+
+    def alliance(df):  # noqa: ANN001, ANN202
+        pol = df.attrs["policies"]
+        chosen = pol[pol.kind == "ProcurementAlliance"]
+        return chosen.merge(df, how="left", on=["report", "policy"])
+
     return {
         "threshold": ({"indicator": "months_of_cover", "op": "<", "threshold": 6}, threshold),
         "value": ({"indicator": "cumulative_balance", "region": region}, value),
@@ -133,8 +156,12 @@ def query_cases(region: str) -> dict[str, tuple[dict, object]]:
         "series": ({"indicator": "enrollment", "region": region, "fundScope": ["employee"]}, series),
         "deficits": ({}, deficits),
         "budget_execution": ({}, budget),
-        "policy_adopters": ({"policyScope": ["drg"]}, None),
-        "mutual_aid": ({}, None),
+        "subsidy_arrival": ({}, subsidy),
+        "provenance": ({"indicator": "cumulative_balance"}, provenance),
+        "policy_adopters": ({"policyScope": ["drg"]}, adopters),
+        "mutual_aid": ({}, mutual_aid),
+        "alliance": ({}, alliance),
+        "findings": ({}, None),
     }
 
 
@@ -155,6 +182,9 @@ def time_queries(store: Path, facts_csv: Path, region: str, runs: int) -> dict[s
         return result, statistics.median(times) * 1000
 
     df = pd.read_csv(facts_csv, dtype={"region_code": str})
+    policies_csv = facts_csv.with_name("policies.csv")
+    if policies_csv.is_file():
+        df.attrs["policies"] = pd.read_csv(policies_csv, dtype=str)  # policies and facts name a policy by its label
     db = ox.Store.read_only(str(store))
     index = open_current(store)
     out = {}
@@ -261,6 +291,8 @@ def bench(n: int, work: Path, jobs: int, validate: bool, runs: int, with_queries
     began = time.perf_counter()
     with open(facts_csv, "w", encoding="utf-8") as f:
         subprocess.run([*YIBAO, "facts", "--store", str(store), "-f", "csv"], stdout=f, check=True, cwd=ROOT)
+    with open(facts_csv.with_name("policies.csv"), "w", encoding="utf-8") as f:
+        subprocess.run([*YIBAO, "policies", "--store", str(store), "-f", "csv"], stdout=f, check=True, cwd=ROOT)
     facts_s = time.perf_counter() - began
     names = {}
     for stem in sorted(expected)[:5]:

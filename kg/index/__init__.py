@@ -11,8 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 
 INDEX_FILE = "yibao-facts.duckdb"
-# canned queries with a SQL twin (twins.py; budget.py)
-TWIN_QUERIES = ("budget_execution", "deficits", "ranking", "series", "threshold", "value")
+# canned queries with a SQL twin (twins.py; budget.py; policies.py; arrival.py)
+TWIN_QUERIES = ("alliance", "budget_execution", "deficits", "findings", "mutual_aid", "policy_adopters",
+                "provenance", "ranking", "series", "subsidy_arrival", "threshold", "value")
 
 
 def index_path(store_path: Path) -> Path:

@@ -51,6 +51,27 @@ class FactIndex:
         except Exception:  # noqa: BLE001
             return None
 
+    def data_regions(self) -> set[str] | None:
+        """IRIs of the regions the report graphs name (a figure's, a report's, a finding's, a policy's
+        participants), as `Context.data_regions` reads them; None on any error."""
+        try:
+            found = self.con.execute("SELECT DISTINCT region FROM facts WHERE region IS NOT NULL "
+                                     "UNION SELECT DISTINCT region FROM node_regions").fetchall()
+        except Exception:  # noqa: BLE001
+            return None
+        return {region for (region,) in found}
+
+    def alliance_labels(self) -> set[str] | None:
+        """The labels of the procurement alliances, as `Context.alliance_names` reads them; None on any error
+        or when an alliance has several labels (the index holds one)."""
+        try:
+            found = self.con.execute("SELECT label, multi FROM policies WHERE alliance").fetchall()
+        except Exception:  # noqa: BLE001
+            return None
+        if any(multi for _, multi in found):
+            return None
+        return {label for label, _ in found if label is not None}
+
     def close(self) -> None:
         self.con.close()
 

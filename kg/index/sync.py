@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from yibao.index import index_path, schema
+from yibao.index.nodes import FINDING_COLUMNS, POLICY_COLUMNS, REGION_COLUMNS, REPORT_COLUMNS, ROLE_COLUMNS
 from yibao.index.rows import Inexact, exact_decimal, report_rows
 
 if TYPE_CHECKING:
@@ -136,9 +137,14 @@ def _apply(con: duckdb.DuckDBPyConnection, written: Mapping[str, Report],
     if gone:
         graphs = [ns.report_graph(rid) for rid in gone]
         con.execute("DELETE FROM facts WHERE graph IN (SELECT unnest(?))", [graphs])
+        for name in schema.NODE_TABLES:
+            con.execute(f"DELETE FROM {name} WHERE graph IN (SELECT unnest(?))", [graphs])
         con.execute("DELETE FROM reports WHERE report_id IN (SELECT unnest(?))", [gone])
     rows = [row for rid in sorted(written) for row in report_rows(written[rid])]
     _insert_facts(con, rows)
+    from yibao.index.nodes import report_node_rows
+
+    _insert_nodes(con, [report_node_rows(written[rid]) for rid in sorted(written)])
     kept = [(rid, records[rid].sha256, records[rid].extractor) for rid in sorted(written) if rid in records]
     if kept:
         con.executemany("INSERT INTO reports VALUES (?, ?, ?)", kept)
@@ -172,6 +178,27 @@ def _insert_facts(con: duckdb.DuckDBPyConnection, rows: list[tuple[Any, ...]]) -
                     "policy, qualifier, approximation FROM _new_facts")
     finally:
         con.unregister("_new_facts")
+
+
+_NODE_TABLES = (("policies", POLICY_COLUMNS), ("policy_roles", ROLE_COLUMNS), ("findings", FINDING_COLUMNS),
+                ("report_meta", REPORT_COLUMNS), ("node_regions", REGION_COLUMNS))
+
+
+def _insert_nodes(con: duckdb.DuckDBPyConnection, parts: list[tuple[list[tuple], ...]]) -> None:
+    """Insert node rows: ``parts`` holds, per graph, its rows of each table of ``_NODE_TABLES``."""
+    import pandas as pd
+
+    for i, (table, columns) in enumerate(_NODE_TABLES):
+        rows = [row for part in parts for row in part[i]]
+        if not rows:
+            continue
+        frame = pd.DataFrame(rows, columns=list(columns), dtype=object)
+        names = ", ".join(f'"{c}"' for c in columns)
+        con.register("_new_nodes", frame)
+        try:
+            con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM _new_nodes")
+        finally:
+            con.unregister("_new_nodes")
 
 
 _ANCESTORS_QUERY = """SELECT DISTINCT ?c ?a WHERE { GRAPH <%s> {
@@ -288,12 +315,16 @@ def rebuild(store_path: Path, store: ox.Store) -> int:
     try:
         schema.create(con)
         chunk: list[tuple[Any, ...]] = []
-        for rows in _rows_by_graph(store):  # one graph's rows at a time: memory stays bounded
+        nodes: list[tuple[list[tuple], ...]] = []
+        for rows, node_rows in _rows_by_graph(store):  # one graph's rows at a time: memory stays bounded
             chunk += rows
+            nodes.append(node_rows)
             if len(chunk) >= _CHUNK_ROWS:
                 _insert_facts(con, chunk)
-                count, chunk = count + len(chunk), []
+                _insert_nodes(con, nodes)
+                count, chunk, nodes = count + len(chunk), [], []
         _insert_facts(con, chunk)
+        _insert_nodes(con, nodes)
         count += len(chunk)
         _fill_ancestors(con, store)
         if records:
@@ -319,12 +350,13 @@ def rebuild(store_path: Path, store: ox.Store) -> int:
 _CHUNK_ROWS = 100_000  # fact rows inserted at a time by a rebuild
 
 
-def _rows_by_graph(store: ox.Store) -> Iterator[list[tuple[Any, ...]]]:
-    """Every named graph's fact rows, graphs in IRI order and each graph's rows sorted: the order of
-    one query over the store sorted by row, read one graph at a time."""
+def _rows_by_graph(store: ox.Store) -> Iterator[tuple[list[tuple[Any, ...]], tuple[list[tuple], ...]]]:
+    """Every named graph's fact rows and node rows (nodes.py), graphs in IRI order and each graph's fact
+    rows sorted: the order of one query over the store sorted by row, read one graph at a time."""
     import pyoxigraph as ox
+    from yibao.index.nodes import store_node_rows
 
     graphs = sorted(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode))
     for graph in graphs:
         solutions = store.query(_FACTS_QUERY, substitutions={ox.Variable("g"): ox.NamedNode(graph)})
-        yield sorted((_fact_row(s) for s in solutions), key=_row_key)
+        yield sorted((_fact_row(s) for s in solutions), key=_row_key), store_node_rows(store, graph)

@@ -146,6 +146,15 @@ def _projection(bound: BoundQuery) -> list[str]:
 def answer(con: duckdb.DuckDBPyConnection, bound: BoundQuery) -> list[dict[str, Any]] | None:
     """The rows of ``bound`` from the index, or None when the query has no twin (or a parameter the
     index cannot compare exactly)."""
+    from yibao.index import arrival, policies
+
+    node_twin = policies.TWINS.get(bound.query.id) or arrival.TWINS.get(bound.query.id)
+    if node_twin is not None:
+        names = _projection(bound)
+        try:
+            return node_twin(con, bound, names, {name: term_value(bound.substitutions.get(name)) for name in names})
+        except Inexact:
+            return None
     twin = TWINS.get(bound.query.id)
     if twin is None and bound.query.id != "budget_execution":
         return None
@@ -161,9 +170,30 @@ def answer(con: duckdb.DuckDBPyConnection, bound: BoundQuery) -> list[dict[str, 
     except Inexact:
         return None
     fetched = con.execute(f"{_SELECT}{where.sql} ORDER BY {order}", where.args).fetchall()
-    out = []
-    for row in fetched:
-        facts = dict(zip(_COLUMNS, row))
-        facts["value"] = Decimal(facts["value"])
-        out.append({name: facts[name] if name in facts else params[name] for name in names})
+    return _dicts(fetched, names, params)
+
+
+def _dicts(fetched: list[tuple], names: list[str], params: dict[str, Any]) -> list[dict[str, Any]]:
+    """One dict per fetched row (keys: ``names`` in order; the value column as a Decimal, a parameter's
+    value where a name is no column): the row's projected columns and the parameters zipped at once."""
+    if not fetched:
+        return []
+    position = {name: i for i, name in enumerate(_COLUMNS)}
+    columns = [name for name in names if name in position]
+    constants = tuple(params[name] for name in names if name not in position)
+    if names != columns + [name for name in names if name not in position]:  # a parameter among the columns
+        keys = names
+        pick = [position.get(name) for name in names]
+        fetched = [tuple(row[i] if i is not None else params[name] for i, name in zip(pick, names))
+                   for row in fetched]
+        constants = ()
+    else:
+        keys = columns + [name for name in names if name not in position]
+        pick = [position[name] for name in columns]
+        if pick != list(range(len(_COLUMNS))):
+            fetched = [tuple(row[i] for i in pick) for row in fetched]
+    out = [dict(zip(keys, row + constants)) for row in fetched]
+    if "value" in keys:
+        for row in out:
+            row["value"] = Decimal(row["value"])
     return out

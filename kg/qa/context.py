@@ -67,7 +67,11 @@ class Context:
     def data_regions(self) -> set[str]:
         """Regions the reports hold figures or policies for, and every region above them."""
         if self._data_regions is None:
-            found = {local(s["r"].value) for s in self.store.query(_DATA_REGIONS_QUERY)}
+            indexed = self.fact_index.data_regions() if self.fact_index else None
+            if indexed is not None:
+                found = {local(iri) for iri in indexed}
+            else:
+                found = {local(s["r"].value) for s in self.store.query(_DATA_REGIONS_QUERY)}
             closure = set(found)
             for code in found:
                 closure.update(self.vocab.ancestors(code))
@@ -77,8 +81,9 @@ class Context:
     def alliance_names(self) -> list[str]:
         """Names (rdfs:label) of the procurement alliances in the graph, longest first."""
         if self._alliances is None:
-            rows = self.store.query(_ALLIANCE_NAMES_QUERY)
-            self._alliances = sorted({s["label"].value for s in rows}, key=lambda n: (-len(n), n))
+            indexed = self.fact_index.alliance_labels() if self.fact_index else None
+            labels = indexed if indexed is not None else {s["label"].value for s in self.store.query(_ALLIANCE_NAMES_QUERY)}
+            self._alliances = sorted(labels, key=lambda n: (-len(n), n))
         return self._alliances
 
     def coverage(self, region: str | None, year: int | None = None) -> tuple[list[int], set[tuple[str, str]]]:
