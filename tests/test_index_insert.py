@@ -31,3 +31,20 @@ def test_small_and_large_inserts_store_the_same_rows(monkeypatch):
     values = {row[1]: row[schema.FACT_COLUMNS.index("value")] for row in rows}
     stored = {row[1]: row[schema.FACT_COLUMNS.index("value")] for row in as_values}
     assert stored == values  # exact decimals, whichever path
+
+
+def test_small_and_large_node_inserts_store_the_same_rows(monkeypatch):
+    """Policies, findings and report metadata: the same tables whichever way they are inserted."""
+    from yibao.index.nodes import report_node_rows
+
+    parts = [report_node_rows(process_file(path)) for path in SAMPLES]
+    tables = {}
+    for limit in (10**6, 0):
+        monkeypatch.setattr(sync, "_VALUES_ROWS", limit)
+        con = duckdb.connect()
+        schema.create(con)
+        sync._insert_nodes(con, parts)
+        tables[limit] = {table: sorted(con.execute(f"SELECT * FROM {table}").fetchall(), key=repr)
+                         for table, _ in sync._NODE_TABLES}
+    assert tables[10**6] == tables[0]
+    assert tables[0]["policies"] and tables[0]["findings"]

@@ -185,15 +185,23 @@ _NODE_TABLES = (("policies", POLICY_COLUMNS), ("policy_roles", ROLE_COLUMNS), ("
 
 
 def _insert_nodes(con: duckdb.DuckDBPyConnection, parts: list[tuple[list[tuple], ...]]) -> None:
-    """Insert node rows: ``parts`` holds, per graph, its rows of each table of ``_NODE_TABLES``."""
-    import pandas as pd
-
+    """Insert node rows: ``parts`` holds, per graph, its rows of each table of ``_NODE_TABLES`` (a few as
+    SQL VALUES, many through pandas)."""
     for i, (table, columns) in enumerate(_NODE_TABLES):
         rows = [row for part in parts for row in part[i]]
         if not rows:
             continue
-        frame = pd.DataFrame(rows, columns=list(columns), dtype=object)
         names = ", ".join(f'"{c}"' for c in columns)
+        if len(rows) <= _VALUES_ROWS:  # a build batch: no pandas import (adding one report)
+            placeholders = "(" + ", ".join("?" * len(columns)) + ")"
+            for k in range(0, len(rows), _VALUES_CHUNK):
+                chunk = rows[k:k + _VALUES_CHUNK]
+                con.execute(f"INSERT INTO {table} ({names}) VALUES " + ", ".join([placeholders] * len(chunk)),
+                            [v for row in chunk for v in row])
+            continue
+        import pandas as pd
+
+        frame = pd.DataFrame(rows, columns=list(columns), dtype=object)
         con.register("_new_nodes", frame)
         try:
             con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM _new_nodes")
