@@ -100,26 +100,16 @@ def mutual_aid(con: duckdb.DuckDBPyConnection, bound: BoundQuery, names: list[st
         row = dict(zip(_POLICY_KEYS, found[:13])) | _obs(found[13:])
         row["obsQualifier"] = row.pop("qualifier")
         rows += [row] * (count_equal(indicators, row["indicator"]) * count_equal(qualifiers, row["obsQualifier"]))
-    # a scheme without figures: one row per adopter, joined (OPTIONAL, ?obs unbound) with every qualified
-    # observation of its graph
+    # a scheme without figures: one row per adopter (no observation, no qualifier)
     sql = (f"SELECT {_POLICY}, r.region, p.graph FROM policies p JOIN policy_roles r ON r.graph = p.graph "
            f"AND r.policy = p.policy AND r.role = 'adopter' WHERE {chosen} AND {_SOURCED} "
            f"AND p.report_year IS NOT NULL AND {_YEAR.format(column='p.report_year')} AND {in_scope('r.region')} "
            "AND NOT EXISTS (SELECT 1 FROM facts a WHERE a.graph = p.graph AND a.policy = p.policy)")
-    bare = con.execute(sql, args).fetchall()
-    qualified: dict[str, list[tuple[str, str]]] = {}
-    if bare:
-        graphs = sorted({found[-1] for found in bare})
-        for graph, obs, qualifier in con.execute("SELECT DISTINCT graph, obs, qualifier FROM facts WHERE "
-                                                 "qualifier IS NOT NULL AND list_contains(?, graph)",
-                                                 [graphs]).fetchall():
-            qualified.setdefault(graph, []).append((obs, qualifier))
-    for found in bare:
+    for found in con.execute(sql, args).fetchall():
         row = dict(zip(_POLICY_KEYS, found[:13])) | {"region": found[13]}
         row |= {"year": row["reportYear"], "quote": row["policyQuote"], "start": row["policyStart"],
-                "end": row["policyEnd"]}
-        for obs, qualifier in qualified.get(found[-1]) or [(None, None)]:
-            rows += [row | {"obs": obs, "obsQualifier": qualifier}] * count_equal(qualifiers, qualifier)
+                "end": row["policyEnd"], "obs": None, "obsQualifier": None}
+        rows += [row] * count_equal(qualifiers, None)
     rows.sort(key=lambda r: order_key(r["region"], r["year"], r["report"], r.get("indicator"), r["obsQualifier"],
                                       r["start"], r["policy"], r.get("obs")))
     return _project(rows, names, params)
