@@ -178,7 +178,11 @@ def test_the_prescreen_passes_a_conforming_report_and_flags_every_broken_one(bas
     from yibao.graph.shacl_sparql import check_quads
 
     assert scratch.prescreen.clean(base)
-    broken = {**_broken(base), "duplicate": _duplicated(base)}
+    fund = _first(base, YB + "fund")
+    typed_by_a_literal = [*_with(base, fund, ox.NamedNode("urn:x:fund")),  # a class named by a string is no class
+                          ox.Quad(ox.NamedNode("urn:x:fund"), ox.NamedNode(RDF_TYPE), ox.Literal(YB + "Fund"),
+                                  fund.graph_name)]
+    broken = {**_broken(base), "duplicate": _duplicated(base), "class-literal": typed_by_a_literal}
     for kind, quads in broken.items():
         assert not scratch.prescreen.clean(quads), kind
         found = check_quads(quads)[ns.report_graph(_small_report("zhuzhou-2022-fund-operation-analysis.txt").id)]

@@ -166,9 +166,12 @@ class Prescreen:
 
     def clean(self, quads: Iterable[ox.Quad]) -> bool:
         """True only if the SPARQL checks and the duplicate search would find nothing in ``quads``."""
+        import pyoxigraph as ox
+
         try:
             index = self._index(quads)
-            types = {s: {getattr(t, "value", "") for t in p[RDF_TYPE]} for s, p in index.items() if RDF_TYPE in p}
+            types = {s: {t.value for t in p[RDF_TYPE] if type(t) is ox.NamedNode}  # a literal is no class
+                     for s, p in index.items() if RDF_TYPE in p}
             for shape in self.shapes:
                 for subject, properties in index.items():
                     own = types.get(subject)
