@@ -66,8 +66,9 @@ class _Rule:
     """A node shape's checks on one path: the count bounds they set together, then its other checks."""
 
     path: str
-    low: int  # the largest sh:minCount (0: none)
-    high: int | None  # the smallest sh:maxCount
+    low: int  # the largest sh:minCount of severity Violation (0: none)
+    high: int | None  # the smallest sh:maxCount of severity Violation
+    soft_counts: tuple[Check, ...]  # count checks of severity Warning or Info: each gives its own line
     focus_checks: tuple[Check, ...]  # about the focus node (sh:hasValue)
     value_checks: tuple[tuple[int, Check], ...]  # (position in the checks, check) about each value
     value_tests: tuple[tuple[int, Callable, bool], ...] = ()  # (position, test, of the value alone?)
@@ -88,10 +89,11 @@ def _rules(checks: list[tuple[int, Check]]) -> tuple[_Rule, ...]:
         by_path.setdefault(check.path, []).append((position, check))
     rules = []
     for path, group in by_path.items():
-        counts = [c for _, c in group if c.is_count]
+        counts = [c for _, c in group if c.is_count and c.severity == "Violation"]
         highs = [c.high for c in counts if c.high is not None]
         rules.append(_Rule(path, max([c.low for c in counts if c.low is not None], default=0),
                            min(highs) if highs else None,
+                           tuple(c for _, c in group if c.is_count and c.severity != "Violation"),
                            tuple(c for _, c in group if c.component == "HasValueConstraintComponent"),
                            tuple((i, c) for i, c in group
                                  if not c.is_count and c.component != "HasValueConstraintComponent")))
@@ -166,24 +168,35 @@ class Prescreen:
 
     def clean(self, quads: Iterable[ox.Quad]) -> bool:
         """True only if the SPARQL checks and the duplicate search would find nothing in ``quads``."""
+        return self.screen(quads) == set()
+
+    def screen(self, quads: Iterable[ox.Quad]) -> set[str] | None:
+        """The lines the SPARQL checks would give ``quads`` when all of them are warnings (or infos) of
+        counts — a report without a title or a region — and there is no duplicate: an empty set when
+        they would find nothing. None when anything else might be found, or it cannot tell: the SPARQL
+        checks must run."""
         import pyoxigraph as ox
 
         try:
-            index = self._index(quads)
+            index, graphs = self._index(quads)
             types = {s: {t.value for t in p[RDF_TYPE] if type(t) is ox.NamedNode}  # a literal is no class
                      for s, p in index.items() if RDF_TYPE in p}
+            lines: set[str] = set()
             for shape in self.shapes:
                 for subject, properties in index.items():
                     own = types.get(subject)
                     if (own is not None and not shape.classes.isdisjoint(own)
                             or any(p in properties for p in shape.subjects_of)) \
-                            and self._breaks(shape, properties, index, types):
-                        return False
-            return not self._duplicates(index, types)
+                            and self._breaks(shape, subject, properties, index, types, lines):
+                        return None
+            if lines and graphs != 1:
+                return None  # which graph a line belongs to: the SPARQL checks say
+            return None if self._duplicates(index, types) else lines
         except _Unsure:
-            return False
+            return None
 
-    def _index(self, quads: Iterable[ox.Quad]) -> Index:
+    def _index(self, quads: Iterable[ox.Quad]) -> tuple[Index, int]:
+        """The quads by subject and predicate, and the number of graphs they are in."""
         import pyoxigraph as ox
 
         index: Index = {}
@@ -195,11 +208,13 @@ class Prescreen:
             raise _Unsure  # the default graph or the ontology's: not a report's graph
         if not index or not self.ontology_subjects.isdisjoint(index):
             raise _Unsure  # nothing to check, or the report adds to the ontology's nodes
-        return index
+        return index, len(graphs)
 
-    def _breaks(self, shape: _Shape, properties: dict[str, set], index: Index, types: dict) -> bool:
-        """Whether a check of ``shape`` might be broken at the focus node with ``properties`` (True
-        when unsure)."""
+    def _breaks(self, shape: _Shape, focus: object, properties: dict[str, set], index: Index, types: dict,
+                lines: set[str]) -> bool:
+        """Whether a check of ``shape`` of severity Violation, or a check of values, might be broken at
+        the focus node with ``properties`` (True when unsure); a broken count check of severity Warning
+        or Info adds its line to ``lines`` instead."""
         import pyoxigraph as ox
 
         cache = self._iri_cache
@@ -207,6 +222,14 @@ class Prescreen:
             values = properties.get(rule.path, ())
             if len(values) < rule.low or (rule.high is not None and len(values) > rule.high):
                 return True
+            for check in rule.soft_counts:
+                if (check.low is not None and len(values) < check.low) or \
+                        (check.high is not None and len(values) > check.high):
+                    if type(focus) is not ox.NamedNode:
+                        return True
+                    from rdflib import URIRef
+
+                    lines.add(check.line(URIRef(focus.value), None))
             for check in rule.focus_checks:
                 if not any(_n3(v) == check.parameter[0] for v in values):
                     return True

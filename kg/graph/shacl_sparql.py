@@ -467,14 +467,17 @@ class ScratchStore:
     def check_quads(self, data: bytes | Iterable[ox.Quad]) -> dict[str, GraphCheck]:
         """Check the named graphs of ``data`` (N-Quads, or quads); one outcome per graph, sorted.
 
-        Quads given as a list that the prescreen finds clean (`yibao.graph.shacl_prescreen`) conform
-        without being loaded and queried: the SPARQL checks would find nothing in them.
+        Quads given as a list whose outcome the prescreen can tell (`yibao.graph.shacl_prescreen`: nothing
+        found, or only warnings of counts such as a missing title) are not loaded and queried: the
+        SPARQL checks would give the same lines.
         """
-        if self.prescreen is not None and isinstance(data, list) and self.prescreen.clean(data):
-            import pyoxigraph as ox
+        if self.prescreen is not None and isinstance(data, list):
+            lines = self.prescreen.screen(data)
+            if lines is not None:
+                import pyoxigraph as ox
 
-            graphs = sorted({q.graph_name.value for q in data if isinstance(q.graph_name, ox.NamedNode)})
-            return {g: GraphCheck(_result(set()), []) for g in graphs}
+                graphs = sorted({q.graph_name.value for q in data if isinstance(q.graph_name, ox.NamedNode)})
+                return {g: GraphCheck(_result(lines), []) for g in graphs}
         try:
             graphs = self._add(data)
         except BaseException:
