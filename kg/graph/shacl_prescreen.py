@@ -1,12 +1,14 @@
 """A quick, conservative pass over a report's quads before the SHACL checks are run by SPARQL.
 
-`Prescreen.clean(quads)` evaluates the compiled checks (`yibao.graph.shacl_sparql.Check`) and the
-duplicate-observation search in Python, over an index of the quads, and says True only when none of
-them can find anything: no violation, no warning, no duplicate. Whenever it is unsure — a term it
-cannot compare exactly as SPARQL would, a focus node the ontology also describes, a graph other
-than a named one — it says False, and the caller runs the SPARQL checks, which alone say what is
-broken and how. So it never changes a verdict or a message: it only spares the scratch store and
-the eleven queries (≈ 25 ms a report) for the reports that conform, which is nearly all of them.
+`Prescreen.screen(quads)` evaluates the compiled checks (`yibao.graph.shacl_sparql.Check`) and the
+duplicate-observation search in Python, over an index of the quads. It gives the SPARQL checks' lines
+only when it can tell them exactly: none at all (``clean``), or only warnings (or infos) of counts —
+a report without a title or without a region named — with their one-line messages. Anything else —
+a violation, a duplicate, a warning about a value, a term it cannot compare exactly as SPARQL would,
+a focus node the ontology also describes, a graph other than a named one, lines of several graphs —
+gives None, and the caller runs the SPARQL checks, which alone say what is broken and how. So it never
+changes a verdict or a message: it only spares the scratch store and the eleven queries (≈ 25 ms a
+report) for the reports whose outcome it can tell, which is nearly all of them.
 
 A constraint kind it does not evaluate (``sh:in``, qualified counts, inverse paths, node targets…)
 makes `Prescreen.build` return None: the SPARQL checks then run for every report, as before.
