@@ -226,3 +226,15 @@ def test_bad_stated_metadata_is_one_red_line(tmp_path, args):
     assert proc.returncode == 2, proc.stderr
     assert "Traceback" not in proc.stderr
     assert [line for line in proc.stderr.splitlines() if line.strip()][-1].startswith("error:")
+
+
+def test_blanking_datelines_and_cited_titles_keeps_every_other_character_in_place():
+    from yibao.ingest.metadata import blank_non_subject
+
+    text = "本报北京3月5日电 记者张三报道 据《关于做好2023年城乡居民基本医疗保障工作的通知》，株洲市医保局"
+    blanked = blank_non_subject(text)
+    assert len(blanked) == len(text)
+    assert "北京" not in blanked and "关于做好" not in blanked and blanked.endswith("株洲市医保局")
+    assert [i for i, (a, b) in enumerate(zip(text, blanked)) if a != b and b != " "] == []
+    plain = "株洲市医疗保障局2022年基金运行分析"
+    assert blank_non_subject(plain) is plain  # nothing to blank: the text itself

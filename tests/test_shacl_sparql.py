@@ -156,3 +156,84 @@ def test_build_rejects_a_report_that_breaks_the_shapes(tmp_path: Path, base):
     assert [r for r, _ in outcome.rejected] == ["bad"] and [r for r, _, _ in outcome.loaded] == ["good"]
     assert not outcome.conforms and outcome.violations
     assert not list(db.quads_for_pattern(None, None, None, ox.NamedNode(ns.report_graph("bad"))))
+
+
+def _duplicated(base: list[ox.Quad]) -> list[ox.Quad]:
+    """The graph with one observation stated twice under another IRI (same dimensions and quote)."""
+    first = _first(base, YB + "fund").subject
+    twin = ox.NamedNode(first.value + "twin")
+    return [*base, *(ox.Quad(twin, q.predicate, q.object, q.graph_name) for q in base if q.subject == first)]
+
+
+@pytest.fixture(scope="module")
+def scratch():
+    from yibao.graph.shacl_sparql import ScratchStore
+
+    store = ScratchStore()
+    assert store.prescreen is not None  # the shapes use only what the prescreen evaluates
+    return store
+
+
+def test_the_prescreen_passes_a_conforming_report_and_flags_every_broken_one(base, scratch):
+    from yibao.graph.shacl_sparql import check_quads
+
+    assert scratch.prescreen.clean(base)
+    fund = _first(base, YB + "fund")
+    typed_by_a_literal = [*_with(base, fund, ox.NamedNode("urn:x:fund")),  # a class named by a string is no class
+                          ox.Quad(ox.NamedNode("urn:x:fund"), ox.NamedNode(RDF_TYPE), ox.Literal(YB + "Fund"),
+                                  fund.graph_name)]
+    broken = {**_broken(base), "duplicate": _duplicated(base), "class-literal": typed_by_a_literal}
+    for kind, quads in broken.items():
+        assert not scratch.prescreen.clean(quads), kind
+        found = check_quads(quads)[ns.report_graph(_small_report("zhuzhou-2022-fund-operation-analysis.txt").id)]
+        assert found.duplicates or found.result.violations or found.result.warnings, kind  # SPARQL's lines
+        if kind == "warning":  # a missing title: the prescreen gives SPARQL's warning line itself
+            assert scratch.prescreen.screen(quads) == set(found.result.warnings) and found.result.conforms
+        else:
+            assert scratch.prescreen.screen(quads) is None, kind
+    flagged = check_quads(broken["duplicate"])
+    assert [len(f.duplicates) for f in flagged.values()] == [1]
+
+
+def test_the_prescreen_never_hides_what_the_sparql_checks_find(scratch, monkeypatch):
+    """On every sample and fixture report: a report the prescreen calls clean is one the SPARQL checks
+    find nothing in, and the verdicts with and without the prescreen are the same."""
+    from yibao.graph.shacl_sparql import ScratchStore
+
+    monkeypatch.setenv("YIBAO_SHACL_PRESCREEN", "0")
+    plain = ScratchStore()
+    assert plain.prescreen is None
+    files = sorted(sample_reports_dir().glob("*.txt")) + sorted(Path("tests/fixtures/corpus/reports").glob("*.txt"))
+    assert len(files) > 20
+    clean = warned = 0
+    for path in files:
+        quads = report_quads(pipeline.process_file(path))
+        reference = plain.check_quads(quads)
+        if scratch.prescreen.clean(quads):
+            clean += 1
+            assert all(f.result.conforms and not f.result.warnings and not f.duplicates
+                       for f in reference.values()), path.name
+        lines = scratch.prescreen.screen(quads)
+        if lines:
+            warned += 1
+            assert [sorted(lines)] == [f.result.warnings for f in reference.values()], path.name
+        assert scratch.check_quads(quads) == reference, path.name
+    assert clean >= len(files) // 2 and warned >= 3  # the fixtures hold reports without a title or region
+
+
+def test_the_prescreen_stands_aside_for_what_it_does_not_evaluate(scratch):
+    from rdflib import Graph
+    from yibao.graph.shacl_prescreen import Prescreen
+
+    shapes = Graph().parse(data="""
+        @prefix sh: <http://www.w3.org/ns/shacl#> .
+        <urn:s> a sh:NodeShape ; sh:targetClass <urn:C> ;
+            sh:property [ sh:path <urn:p> ; sh:in ( <urn:a> <urn:b> ) ] .""", format="turtle")
+    assert Prescreen.build(compile_shapes(shapes), scratch.memory, ns.ONTOLOGY_GRAPH) is None
+    ontology_class = next(q.object.value for q in scratch.memory.quads_for_pattern(
+        None, ox.NamedNode(RDF_TYPE), None, ox.NamedNode(ns.ONTOLOGY_GRAPH)))
+    on_ontology = Graph().parse(data=f"""
+        @prefix sh: <http://www.w3.org/ns/shacl#> .
+        <urn:s> a sh:NodeShape ; sh:targetClass <{ontology_class}> ;
+            sh:property [ sh:path <urn:p> ; sh:minCount 1 ] .""", format="turtle")
+    assert Prescreen.build(compile_shapes(on_ontology), scratch.memory, ns.ONTOLOGY_GRAPH) is None

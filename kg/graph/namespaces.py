@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 BASE = "https://w3id.org/yibao/"
 YB = BASE + "ontology#"  # classes and properties
 CODE = BASE + "code/"  # SKOS concept schemes: CODE + "<scheme>/<id>"
@@ -69,8 +71,12 @@ def _ucschar(cp: int) -> bool:
     return (cp & 0xFFFF) < 0xFFFE and cp < 0xE0000 and not 0xFFF0 <= cp <= 0xFFFF
 
 
+@functools.lru_cache(maxsize=4096)
 def encode_id(report_id: str) -> str:
-    """A report id as an IRI path segment: characters an IRI cannot hold are percent-encoded."""
+    """A report id as an IRI path segment: characters an IRI cannot hold are percent-encoded.
+
+    Cached: a build asks it for the same few ids once per node of their graphs.
+    """
     out = []
     for ch in report_id:
         cp = ord(ch)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from datetime import date
 from decimal import Decimal
@@ -19,6 +20,22 @@ _KEY_SEPARATOR = "\x1f"  # ASCII unit separator: cannot occur in a code id, rare
 
 def _n(iri: str) -> NamedNode:
     return NamedNode(iri)
+
+
+@functools.lru_cache(maxsize=65536)
+def _code(scheme: str, code_id: str) -> NamedNode:
+    """The node of a code (cached: a report names the same few codes again and again)."""
+    return NamedNode(ns.code(scheme, code_id))
+
+
+@functools.lru_cache(maxsize=4096)
+def _period(period: str) -> NamedNode:
+    return NamedNode(ns.period_iri(period))
+
+
+@functools.lru_cache(maxsize=1024)
+def _report_node(report_id: str) -> NamedNode:
+    return NamedNode(ns.report_iri(report_id))
 
 
 _A = _n(ns.RDF + "type")
@@ -103,22 +120,23 @@ def _report_triples(report: Report) -> list[tuple[NamedNode, NamedNode, NamedNod
     return triples
 
 
-def _observation_triples(report_id: str, obs: Observation) -> list[tuple[NamedNode, NamedNode, NamedNode | Literal]]:
-    iri = observation_iri(report_id, obs)
-    o = _n(iri)
+def _observation_triples(report_id: str, obs: Observation,
+                         o: NamedNode | None = None) -> list[tuple[NamedNode, NamedNode, NamedNode | Literal]]:
+    """The observation's triples (``o``: its node, if already made)."""
+    o = o if o is not None else _n(observation_iri(report_id, obs))
     return [
         (o, _A, _QB_OBSERVATION),
         (o, _QB_DATASET, _DATASET),
-        (o, _YB["refPeriod"], _n(ns.period_iri(obs.period))),
-        (o, _YB["fund"], _n(ns.code("fund", obs.fund))),
-        (o, _YB["indicator"], _n(ns.code("indicator", obs.indicator))),
-        (o, _YB["basis"], _n(ns.code("basis", obs.basis))),
-        (o, _YB["statistic"], _n(ns.code("statistic", obs.statistic))),
+        (o, _YB["refPeriod"], _period(obs.period)),
+        (o, _YB["fund"], _code("fund", obs.fund)),
+        (o, _YB["indicator"], _code("indicator", obs.indicator)),
+        (o, _YB["basis"], _code("basis", obs.basis)),
+        (o, _YB["statistic"], _code("statistic", obs.statistic)),
         (o, _YB["value"], Literal(decimal_lexical(obs.value), datatype=_XSD_DECIMAL)),
-        (o, _YB["unit"], _n(ns.code("unit", obs.unit))),
+        (o, _YB["unit"], _code("unit", obs.unit)),
         (o, _YB["refYear"], _integer(obs.year)),
         (o, _YB["surface"], Literal(obs.surface)),
-        *_source_triples(iri, report_id, obs.quote, obs.start, obs.end),
+        *_source_nodes(o, _report_node(report_id), obs.quote, obs.start, obs.end),
     ]
 
 
@@ -134,9 +152,14 @@ def _source_triples(subject: str, report_id: str, quote_text: str, start: int,
     a third of a report's triples went to them); `docs/rdf-model.md` gives the CONSTRUCT that turns
     them into a W3C Web Annotation (oa:SpecificResource with text quote and position selectors).
     """
-    node = _n(subject)
+    return _source_nodes(_n(subject), _report_node(report_id), quote_text, start, end)
+
+
+def _source_nodes(node: NamedNode, report: NamedNode, quote_text: str, start: int,
+                  end: int) -> list[tuple[NamedNode, NamedNode, NamedNode | Literal]]:
+    """`_source_triples` of nodes already made."""
     return [
-        (node, _PROV_DERIVED, _n(ns.report_iri(report_id))),
+        (node, _PROV_DERIVED, report),
         (node, _YB["quote"], Literal(quote_text)),
         (node, _YB["quoteStart"], _integer(start)),
         (node, _YB["quoteEnd"], _integer(end)),
@@ -220,23 +243,16 @@ def report_quads(report: Report) -> list[Quad]:
     for figure in sorted(report.unmapped):
         triples += _unmapped_triples(report.id, figure)
     for obs in sorted(report.observations, key=_observation_order):
-        triples += _observation_triples(report.id, obs)
         subject = _n(observation_iri(report.id, obs))
+        triples += _observation_triples(report.id, obs, subject)
         if obs.region:
-            triples.append((subject, _YB["region"], _n(ns.code("region", obs.region))))
+            triples.append((subject, _YB["region"], _code("region", obs.region)))
         if obs.approximation != "exact":
-            triples.append((subject, _YB["approximation"], _n(ns.code("approximation", obs.approximation))))
+            triples.append((subject, _YB["approximation"], _code("approximation", obs.approximation)))
         if obs.policy and obs.policy.startswith("measure-"):
             triples.append((subject, _YB["measure"], _n(finding_iri(report.id, obs.policy))))
         elif obs.policy:
             triples.append((subject, _YB["policy"], _n(policy_iri(report.id, obs.policy))))
         if obs.qualifier:
-            triples.append((subject, _YB["qualifier"], _n(ns.code("qualifier", obs.qualifier))))
-    seen: set[Quad] = set()
-    quads: list[Quad] = []
-    for s, p, o in triples:
-        quad = Quad(s, p, o, graph)
-        if quad not in seen:
-            seen.add(quad)
-            quads.append(quad)
-    return quads
+            triples.append((subject, _YB["qualifier"], _code("qualifier", obs.qualifier)))
+    return [Quad(s, p, o, graph) for s, p, o in dict.fromkeys(triples)]  # the first of equal triples

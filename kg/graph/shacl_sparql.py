@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     import pyoxigraph as ox
     from rdflib import Graph
     from rdflib.term import Node
+    from yibao.graph.shacl_prescreen import Prescreen
 
 RDF_TYPE = ns.RDF + "type"
 Subclasses = Callable[[str], "list[str]"]  # a class → it and its subclasses
@@ -76,6 +77,8 @@ class Check:
     low: int | None = None  # count checks
     high: int | None = None
     qualifying: tuple[str, ...] = ()  # qualified counts and sh:class: the classes (with subclasses)
+    focus: tuple[tuple[str, str], ...] = ()  # the targets as (kind, IRI or N-Triples term): `target_spec`
+    parameter: tuple[str, ...] = ()  # the constraint's own value(s), as `constraint_parameter` gives them
 
     @property
     def is_count(self) -> bool:
@@ -120,6 +123,41 @@ def _targets(shapes: Graph, shape: Node, subclasses: Subclasses) -> str:
         raise UnsupportedShape(f"{shape}: a node shape without a target")
     distinct = " UNION ".join("{ " + b + " }" for b in branches)
     return f"{{ SELECT DISTINCT ?f WHERE {{ {distinct} }} }}"
+
+
+def target_spec(shapes: Graph, shape: Node, subclasses: Subclasses) -> tuple[tuple[str, str], ...]:
+    """The node shape's targets in the order `_targets` writes them: ("class", IRI) per class and
+    subclass, ("node", N-Triples term), ("objectsOf", IRI), ("subjectsOf", IRI)."""
+    from rdflib import URIRef
+
+    spec = [("class", cls) for c in sorted(shapes.objects(shape, URIRef(SH + "targetClass")))
+            for cls in subclasses(str(c))]
+    spec += [("node", _term(n)) for n in sorted(shapes.objects(shape, URIRef(SH + "targetNode")))]
+    spec += [("objectsOf", str(p)) for p in sorted(shapes.objects(shape, URIRef(SH + "targetObjectsOf")))]
+    spec += [("subjectsOf", str(p)) for p in sorted(shapes.objects(shape, URIRef(SH + "targetSubjectsOf")))]
+    return tuple(spec)
+
+
+def constraint_parameter(shapes: Graph, prop: Node, name: str, obj: Node) -> tuple[str, ...]:
+    """The value of constraint ``sh:name`` as plain strings: an IRI (class, datatype, lessThan…), a
+    node kind, (regex, flags) of a pattern, a length, (lexical form, datatype IRI) of a bound, or the
+    N-Triples terms of sh:in and sh:hasValue."""
+    from rdflib import Literal, URIRef
+    from rdflib.collection import Collection
+
+    if name == "pattern":
+        flags = shapes.value(prop, URIRef(SH + "flags"))
+        return (str(obj), str(flags) if flags is not None else "")
+    if name == "nodeKind":
+        return (str(obj).removeprefix(SH),)
+    if name in _COMPARISONS:
+        datatype = obj.datatype if isinstance(obj, Literal) else None
+        return (str(obj), str(datatype) if datatype is not None else "")
+    if name == "in":
+        return tuple(_term(m) for m in Collection(shapes, obj))
+    if name == "hasValue":
+        return (_term(obj),)
+    return (str(obj),)
 
 
 def _path(shapes: Graph, node: Node) -> tuple[str, bool]:
@@ -191,7 +229,7 @@ def _qualifying(shapes: Graph, prop: Node, shape_node: Node, subclasses: Subclas
 
 
 def _property_checks(shapes: Graph, shape: Node, prop: Node, severity: str, targets: str,
-                     subclasses: Subclasses) -> list[Check]:
+                     subclasses: Subclasses, focus: tuple[tuple[str, str], ...] = ()) -> list[Check]:
     from rdflib import URIRef
 
     path_node = shapes.value(prop, URIRef(SH + "path"))
@@ -199,7 +237,7 @@ def _property_checks(shapes: Graph, shape: Node, prop: Node, severity: str, targ
         raise UnsupportedShape(f"{shape}: a property shape without sh:path")
     path, inverse = _path(shapes, path_node)
     own = shapes.value(prop, URIRef(SH + "severity"))
-    base = {"shape": str(shape), "targets": targets, "path": path, "inverse": inverse,
+    base = {"shape": str(shape), "targets": targets, "focus": focus, "path": path, "inverse": inverse,
             "severity": str(own).removeprefix(SH) if own is not None else severity,
             "message": str(shapes.value(prop, URIRef(SH + "message")) or "constraint broken")}
     checks = []
@@ -224,7 +262,8 @@ def _property_checks(shapes: Graph, shape: Node, prop: Node, severity: str, targ
         else:
             component, broken = _broken(shapes, prop, name, obj, subclasses)
             classes = tuple(subclasses(str(obj))) if name == "class" else ()
-            checks.append(Check(**base, component=component, broken=broken, qualifying=classes))
+            checks.append(Check(**base, component=component, broken=broken, qualifying=classes,
+                                parameter=constraint_parameter(shapes, prop, name, obj)))
     return checks
 
 
@@ -246,9 +285,9 @@ def compile_shapes(shapes: Graph, subclasses: Subclasses = lambda cls: [cls]) ->
             raise UnsupportedShape(f"{shape}: node-level {', '.join(sorted(unknown))}")
         own = shapes.value(shape, URIRef(SH + "severity"))
         severity = str(own).removeprefix(SH) if own is not None else "Violation"
-        targets = _targets(shapes, shape, subclasses)
+        targets, focus = _targets(shapes, shape, subclasses), target_spec(shapes, shape, subclasses)
         for prop in sorted(shapes.objects(shape, URIRef(SH + "property")), key=lambda p: _prop_key(shapes, p)):
-            checks += _property_checks(shapes, shape, prop, severity, targets, subclasses)
+            checks += _property_checks(shapes, shape, prop, severity, targets, subclasses, focus)
     return checks
 
 
@@ -407,6 +446,7 @@ class ScratchStore:
         self._checked = 0
         self.checks = tuple(compile_shapes(shapes_graph(), subclasses_in(self.memory, ontology_graph)))
         self.queries = checks_queries(self.checks)
+        self.prescreen = None if source is not None else _prescreen(self.checks, self.memory, ontology_graph)
 
     def _load_ontology_files(self) -> None:
         """ontology/*.ttl into the ontology graph, by the loader the store's own ontology graph comes from."""
@@ -425,7 +465,19 @@ class ScratchStore:
             self.memory.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
 
     def check_quads(self, data: bytes | Iterable[ox.Quad]) -> dict[str, GraphCheck]:
-        """Check the named graphs of ``data`` (N-Quads, or quads); one outcome per graph, sorted."""
+        """Check the named graphs of ``data`` (N-Quads, or quads); one outcome per graph, sorted.
+
+        Quads given as a list whose outcome the prescreen can tell (`yibao.graph.shacl_prescreen`: nothing
+        found, or only warnings of counts such as a missing title) are not loaded and queried: the
+        SPARQL checks would give the same lines.
+        """
+        if self.prescreen is not None and isinstance(data, list):
+            lines = self.prescreen.screen(data)
+            if lines is not None:
+                import pyoxigraph as ox
+
+                graphs = sorted({q.graph_name.value for q in data if isinstance(q.graph_name, ox.NamedNode)})
+                return {g: GraphCheck(_result(lines), []) for g in graphs}
         try:
             graphs = self._add(data)
         except BaseException:
@@ -493,6 +545,18 @@ class ScratchStore:
         if not names - {self.ontology}:
             names = {q.graph_name for q in self.memory.quads_for_pattern(None, None, focus)}
         return sorted(n.value for n in names - {self.ontology} if isinstance(n, ox.NamedNode))
+
+
+def _prescreen(checks: tuple[Check, ...], memory: ox.Store, ontology_graph: str) -> Prescreen | None:
+    """The Python prescreen of these checks (None where it cannot stand in for them, or is turned off
+    with YIBAO_SHACL_PRESCREEN=0)."""
+    import os
+
+    from yibao.graph.shacl_prescreen import Prescreen
+
+    if os.environ.get("YIBAO_SHACL_PRESCREEN", "1") == "0":
+        return None
+    return Prescreen.build(checks, memory, ontology_graph)
 
 
 @dataclass

@@ -152,19 +152,24 @@ def _title_span(doc: Document, norm: str) -> tuple[int, int] | None:
 
 def blank_non_subject(norm: str) -> str:
     """``norm`` with datelines, reporter credits and cited titles blanked (same length)."""
-    chars = list(norm)
-
-    def blank(s: int, e: int) -> None:
-        chars[s:e] = " " * (e - s)
-
+    spans: list[tuple[int, int]] = []
     for m in DATELINE_RE.finditer(norm):
-        blank(m.start(), m.end())
+        spans.append(m.span())
         after = REPORTER_AFTER_DATELINE_RE.match(norm, m.end())
         if after and m.group().rstrip().endswith(("电", "讯")):
-            blank(after.start(), after.end())
-    for m in CITED_TITLE_RE.finditer(norm):
-        blank(m.start(), m.end())
-    return "".join(chars)
+            spans.append(after.span())
+    spans += (m.span() for m in CITED_TITLE_RE.finditer(norm))
+    if not spans:
+        return norm
+    parts, at = [], 0  # the text between the blanked spans (overlapping spans blank their union)
+    for s, e in sorted(spans):
+        if e <= at:
+            continue
+        s = max(s, at)
+        parts += [norm[at:s], " " * (e - s)]
+        at = e
+    parts.append(norm[at:])
+    return "".join(parts)
 
 
 def _region_mentions(lexicon: Lexicon, text: str, offset: int = 0, country: bool = True) -> list[tuple[str, int]]:

@@ -68,7 +68,8 @@ def extract_file(job: ExtractJob) -> ExtractResult:
             kwargs["overrides"] = job.overrides
         if job.lenient:
             kwargs["lenient"] = True
-        result = with_quads(ExtractResult(job.path, pipeline.process_file(job.path, **kwargs)))
+        result = ExtractResult(job.path, pipeline.process_file(job.path, **kwargs))
+        quads = _formed(result)
     except (MemoryError, RecursionError) as e:
         return ExtractResult(job.path, None, f"{type(e).__name__}: the file is too large or too deeply "
                                              "structured to extract")
@@ -79,16 +80,17 @@ def extract_file(job: ExtractJob) -> ExtractResult:
         if reason == UNDECODABLE:
             reason += " (--lenient replaces a few invalid bytes)"
         return ExtractResult(job.path, None, reason)
-    return with_check(result) if job.validate else result
+    return with_check(result, quads) if job.validate else result
 
 
-def with_check(result: ExtractResult) -> ExtractResult:
-    """The result with its serialised quads checked in this process; unchecked if that fails here (the
-    writer then checks them itself, and says why if it cannot either)."""
+def with_check(result: ExtractResult, quads: list[ox.Quad] | None = None) -> ExtractResult:
+    """The result with its quads checked in this process (``quads``, those its N-Quads hold: given, they
+    need not be parsed again); unchecked if that fails here (the writer then checks them itself, and
+    says why if it cannot either)."""
     if result.report is None or result.nquads is None:
         return result
     with contextlib.suppress(Exception):  # noqa: BLE001 — the writer checks again and reports the error
-        result.check = check_report(result.report.id, result.nquads)
+        result.check = check_report(result.report.id, quads if quads is not None else result.nquads)
     return result
 
 
@@ -109,6 +111,13 @@ def check_report(report_id: str, quads: bytes | list[ox.Quad]) -> GraphCheck:
 def with_quads(result: ExtractResult) -> ExtractResult:
     """The result with its report's quads serialised, so the writer need not form them; unchanged if
     they cannot be formed (the writer will say why)."""
+    _formed(result)
+    return result
+
+
+def _formed(result: ExtractResult) -> list[ox.Quad] | None:
+    """Form the report's quads and put them in ``result`` as N-Quads; the quads (None if they cannot be
+    formed: the result is left unchanged and the writer will say why)."""
     import pyoxigraph as ox
     from yibao.graph.rdf import report_quads
 
@@ -117,8 +126,8 @@ def with_quads(result: ExtractResult) -> ExtractResult:
         result.nquads = ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
         result.triples = len(quads)
     except (ValueError, TypeError, AttributeError):
-        pass
-    return result
+        return None
+    return quads
 
 
 def _child(job: ExtractJob, conn: object) -> None:
