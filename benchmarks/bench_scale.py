@@ -341,7 +341,8 @@ def markdown(results: dict) -> str:
     lines += ["", "Canned queries, in-process median ms: SPARQL [fact index] (pandas on the exported facts, ms; "
               "SPARQL ratio; index ratio)", "",
               "| query | " + " | ".join(f"N = {n}" for n in sizes) + " |", "|---|" + "---|" * len(sizes)]
-    for query_id in next((e["queries"] for e in results["sizes"].values() if e["queries"]), {}):
+    query_ids = dict.fromkeys(q for n in sizes for q in results["sizes"][n]["queries"])  # every size's, in order
+    for query_id in query_ids:
         cells = []
         for n in sizes:
             q = results["sizes"][n]["queries"].get(query_id, {})
