@@ -19,6 +19,7 @@ from yibao.index.common import (
     in_scope,
     items,
     order_key,
+    project,
     region_args,
     scalar,
     scope_args,
@@ -62,10 +63,6 @@ def _fact(found: tuple) -> dict[str, Any]:
     row = dict(zip(_FACT_KEYS, found))
     row["value"] = Decimal(row["value"])
     return row
-
-
-def _project(rows: Rows, names: list[str], params: dict[str, Any]) -> Rows:
-    return [{name: row[name] if name in row else params.get(name) for name in names} for row in rows]
 
 
 # --- subsidy_arrival ---------------------------------------------------------------------------------------
@@ -165,7 +162,7 @@ def subsidy_arrival(con: duckdb.DuckDBPyConnection, bound: BoundQuery, names: li
             rows += [row] * times
     rows.sort(key=lambda r: order_key(r["year"], r["region"], r["fund"], r["derived"], r["value"], r.get("start"),
                                       r.get("numStart"), r["report"], r["period"], r.get("obs"), r.get("denStart")))
-    return _project(rows, names, params)
+    return project(rows, names, params)
 
 
 # --- provenance ------------------------------------------------------------------------------------------------

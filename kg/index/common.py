@@ -116,3 +116,8 @@ def _decimals(fetched: list[tuple], keys: tuple[str, ...]) -> list[tuple]:
         return fetched
     i = keys.index("value")
     return [(*row[:i], Decimal(row[i]), *row[i + 1:]) for row in fetched]
+
+
+def project(rows: list[dict[str, Any]], names: list[str], params: dict[str, Any]) -> list[dict[str, Any]]:
+    """Rows keyed by ``names`` in order, a name that is no key of the row taking the parameter's value."""
+    return [{name: row[name] if name in row else params.get(name) for name in names} for row in rows]

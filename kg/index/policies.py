@@ -19,6 +19,7 @@ from yibao.index.common import (
     in_scope,
     items,
     order_key,
+    project,
     region_args,
     scope_args,
     scope_filter,
@@ -55,10 +56,6 @@ def _obs(row: tuple) -> dict[str, Any]:
     return out
 
 
-def _project(rows: Rows, names: list[str], params: dict[str, Any]) -> Rows:
-    return [{name: row[name] if name in row else params.get(name) for name in names} for row in rows]
-
-
 def policy_adopters(con: duckdb.DuckDBPyConnection, bound: BoundQuery, names: list[str],
                     params: dict[str, Any]) -> Rows | None:
     if any_multi(con, "policies"):
@@ -78,7 +75,7 @@ def policy_adopters(con: duckdb.DuckDBPyConnection, bound: BoundQuery, names: li
                 "end": row["policyEnd"]}
         rows += [row] * scopes.times(row["policyType"])
     rows.sort(key=lambda r: order_key(r["policyType"], r["region"], r["year"], r["report"], r["policy"], r["role"]))
-    return _project(rows, names, params)
+    return project(rows, names, params)
 
 
 _MUTUAL_AID = ns.code("policy", "outpatient_mutual_aid")
@@ -112,7 +109,7 @@ def mutual_aid(con: duckdb.DuckDBPyConnection, bound: BoundQuery, names: list[st
         rows += [row] * count_equal(qualifiers, None)
     rows.sort(key=lambda r: order_key(r["region"], r["year"], r["report"], r.get("indicator"), r["obsQualifier"],
                                       r["start"], r["policy"], r.get("obs")))
-    return _project(rows, names, params)
+    return project(rows, names, params)
 
 
 def alliance(con: duckdb.DuckDBPyConnection, bound: BoundQuery, names: list[str],
@@ -167,7 +164,7 @@ def alliance(con: duckdb.DuckDBPyConnection, bound: BoundQuery, names: list[str]
                 rows += [base | o | {"role": role, "region": region}] * (n * times)
     rows.sort(key=lambda r: order_key(r["report"], r["policy"], r["role"], r["region"], r["indicator"],
                                       r["qualifier"], r["start"], r["obs"]))
-    return _project(rows, names, params)
+    return project(rows, names, params)
 
 
 def _regions_in_scope(con: duckdb.DuckDBPyConnection, scope: dict[str, Any]) -> Any:
@@ -196,7 +193,7 @@ def findings(con: duckdb.DuckDBPyConnection, bound: BoundQuery, names: list[str]
         row = dict(zip(keys, found))
         rows += [row] * count_equal(categories, row["findingCategory"])
     rows.sort(key=lambda r: order_key(r["region"], r["year"], r["report"], r["start"], r["finding"]))
-    return _project(rows, names, params)
+    return project(rows, names, params)
 
 
 TWINS = {"policy_adopters": policy_adopters, "mutual_aid": mutual_aid, "alliance": alliance, "findings": findings}

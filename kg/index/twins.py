@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from yibao.graph import namespaces as ns
 from yibao.graph.terms import term_value
+from yibao.index.common import zipped
 from yibao.index.rows import Inexact, exact_decimal
 
 if TYPE_CHECKING:
@@ -170,30 +170,4 @@ def answer(con: duckdb.DuckDBPyConnection, bound: BoundQuery) -> list[dict[str, 
     except Inexact:
         return None
     fetched = con.execute(f"{_SELECT}{where.sql} ORDER BY {order}", where.args).fetchall()
-    return _dicts(fetched, names, params)
-
-
-def _dicts(fetched: list[tuple], names: list[str], params: dict[str, Any]) -> list[dict[str, Any]]:
-    """One dict per fetched row (keys: ``names`` in order; the value column as a Decimal, a parameter's
-    value where a name is no column): the row's projected columns and the parameters zipped at once."""
-    if not fetched:
-        return []
-    position = {name: i for i, name in enumerate(_COLUMNS)}
-    columns = [name for name in names if name in position]
-    constants = tuple(params[name] for name in names if name not in position)
-    if names != columns + [name for name in names if name not in position]:  # a parameter among the columns
-        keys = names
-        pick = [position.get(name) for name in names]
-        fetched = [tuple(row[i] if i is not None else params[name] for i, name in zip(pick, names))
-                   for row in fetched]
-        constants = ()
-    else:
-        keys = columns + [name for name in names if name not in position]
-        pick = [position[name] for name in columns]
-        if pick != list(range(len(_COLUMNS))):
-            fetched = [tuple(row[i] for i in pick) for row in fetched]
-    out = [dict(zip(keys, row + constants)) for row in fetched]
-    if "value" in keys:
-        for row in out:
-            row["value"] = Decimal(row["value"])
-    return out
+    return zipped(fetched, _COLUMNS, names, params)
