@@ -193,9 +193,12 @@ class KnowledgeGraph:
         from yibao.qa.interpret import ask
 
         answer = ask(self.store, question, lang=lang, path=None if self.endpoint is not None else self.path)
-        stale = self._made_by_another_extractor()
-        if stale:
-            answer.notes.append(_t_stale(answer.lang))
+        if self._made_by_another_extractor():
+            from yibao.qa.answer import _t
+
+            answer.notes.append(_t(answer.lang, "图中有报告是由旧版本的抽取程序读取的，答案可能不是最新的：请运行 yibao build 重新读取",
+                                   "some reports in this store were read by an older version of the extractor, so "
+                                   "answers may lag behind: run `yibao build` to read them again"))
         return answer
 
     def _made_by_another_extractor(self) -> int:
@@ -324,8 +327,3 @@ def open(store: str | Path | None = None, *, read_only: bool = False, endpoint: 
         raise TypeError(f"options {', '.join(options)} only apply with an endpoint")
     return KnowledgeGraph(store, read_only=read_only, endpoint=endpoint)
 
-
-def _t_stale(lang: str) -> str:
-    return ("图中有报告是由旧版本的抽取程序读取的，答案可能不是最新的：请运行 yibao build 重新读取" if lang == "zh" else
-            "some reports in this store were read by an older version of the extractor, so answers may lag "
-            "behind: run `yibao build` to read them again")

@@ -48,3 +48,17 @@ def cached(path: Path | None, make: Callable[[], Any]) -> Any:
         except OSError:
             pass
     return value
+
+
+def files_key(paths: list[Path], salt: str = "") -> str:
+    """A short key that changes when any of ``paths`` changes path, size or modification time."""
+    import hashlib
+
+    digest = hashlib.sha256(salt.encode())
+    for path in paths:
+        try:
+            st = path.stat()
+            digest.update(f"{Path(path).resolve()}:{st.st_size}:{st.st_mtime_ns}\n".encode())
+        except OSError:
+            digest.update(f"{path}:missing\n".encode())
+    return digest.hexdigest()[:20]

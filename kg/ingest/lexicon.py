@@ -107,10 +107,10 @@ def default_lexicon() -> Lexicon:
 
 def _cache_key() -> str:
     """The size and time of the code lists and of the modules that turn them into a lexicon."""
-    import hashlib
     import sys
 
     from yibao import resources
+    from yibao.cache import files_key
     from yibao.graph import vocab as vocab_module
     from yibao.graph.vocab import CODE_FILES
     from yibao.ingest import reading, spans
@@ -118,9 +118,4 @@ def _cache_key() -> str:
     ontology = Path(resources.ontology_dir())
     files = [ontology / name for name in CODE_FILES] + [Path(m.__file__) for m in (
         sys.modules[__name__], vocab_module, reading, spans)]
-    digest = hashlib.sha256(str(getattr(ahocorasick, "__version__", "")).encode())
-    for path in files:
-        if path.exists():
-            st = path.stat()
-            digest.update(f"{path.resolve()}:{st.st_size}:{st.st_mtime_ns}\n".encode())
-    return digest.hexdigest()[:20]
+    return files_key([f for f in files if f.exists()], str(getattr(ahocorasick, "__version__", "")))
