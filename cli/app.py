@@ -245,11 +245,35 @@ def open_graph(store_option: Path | None, read_only: bool = False, endpoint: str
     if remote is not None:
         return KnowledgeGraph(store_option, read_only=True, endpoint=remote)
     graph = KnowledgeGraph(store_option, read_only=read_only)
+    if read_only:
+        refresh_outdated_reports(graph)
     try:
         graph.store  # noqa: B018 — open now, so that a missing store is reported here
     except StoreError as e:
         fail(str(e))
     return graph
+
+
+def refresh_outdated_reports(graph: KnowledgeGraph) -> None:
+    """Before a query: read again the reports an older extractor made (``KnowledgeGraph.refresh``),
+    saying so on stderr; a store in use or files that moved leave them as they are (answers note it)."""
+    from yibao.ingest.refresh import refresh_limit
+
+    limit = refresh_limit()
+    if not limit or not (graph.path / "CURRENT").is_file():
+        return
+
+    def started(to_read: int, stale: int) -> None:
+        typer.secho(f"正在用当前版本重新读取 {to_read} 份由旧版本读取的报告… / re-reading {to_read} report(s) "
+                    f"read by an older version of the extractor (YIBAO_REFRESH=0 skips this)",
+                    err=True, fg=typer.colors.YELLOW)
+
+    outcome = graph.refresh(on_start=started, limit=limit)
+    if outcome.refreshed:
+        typer.secho(f"已重新读取 {len(outcome.refreshed)} 份报告 / {len(outcome.refreshed)} report(s) read again",
+                    err=True, fg=typer.colors.YELLOW)
+    if outcome.reason and outcome.reason != "files moved":
+        typer.secho(f"未能重新读取 / not read again: {outcome.reason}", err=True, fg=typer.colors.YELLOW)
 
 
 def call(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     import pandas as pd
     import pyoxigraph
     from yibao.ingest.build import BuildOutcome
+    from yibao.ingest.refresh import RefreshOutcome
     from yibao.qa.interpret import Answer
     from yibao.viz import Filters, VizOutcome
 
@@ -131,6 +132,21 @@ class KnowledgeGraph:
                      max_file_bytes=int(max_file_mb * 1_000_000) if max_file_mb else None,
                      file_timeout=file_timeout or None, lenient=lenient, outcome=outcome,
                      jobs=jobs or available_cores(), force=force)
+
+    def refresh(self, on_start: Callable[[int, int], None] | None = None,
+                limit: int | None = None) -> RefreshOutcome:
+        """Read again, from the files they were read from, the reports another extractor version made
+        (after an upgrade their graphs may not have the form the queries read); the query commands
+        of the CLI do this first, for up to ``$YIBAO_REFRESH`` (200) reports. ``on_start(to_read,
+        stale)`` is called when there is work; nothing is done when there are more than ``limit``."""
+        from yibao.ingest.refresh import refresh_stale
+
+        self._embedded("refresh")
+        if self.read_only and self._store is not None:
+            from yibao.graph.store import StoreError
+
+            raise StoreError(f"{self.path} is open read-only; refresh before the first query")
+        return refresh_stale(self, on_start, limit=limit)
 
     def export(self, fmt: str = "turtle", output: str | Path | None = None) -> int:
         """Serialise the whole store (turtle, trig, nquads or jsonld) to ``output`` or stdout."""

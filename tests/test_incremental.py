@@ -98,9 +98,10 @@ def test_a_changed_file_replaces_its_graph_and_force_extracts_all(tmp_path, repo
     assert "8 of 8" in output and "unchanged" not in output
 
 
-def test_a_moved_checkout_refreshes_reports_made_by_an_older_extractor(tmp_path):
+def test_a_moved_checkout_refreshes_reports_made_by_an_older_extractor(tmp_path, monkeypatch):
     """The same files in another folder: not loaded twice while the store is current, but a report made
     by an older extractor version is re-extracted from them (a store must not keep stale graphs)."""
+    monkeypatch.setitem(ENV, "YIBAO_REFRESH", "0")  # the build does it here, not the query commands
     first, second, store = tmp_path / "a", tmp_path / "b", tmp_path / "store"
     shutil.copytree(SAMPLES, first)
     shutil.copytree(SAMPLES, second)

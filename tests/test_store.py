@@ -184,10 +184,21 @@ def test_report_quads_conform_to_the_shapes():
 
 def test_resolve_store_path(monkeypatch, tmp_path):
     monkeypatch.delenv("YIBAO_STORE", raising=False)
+    monkeypatch.chdir(tmp_path)
     assert resolve_store_path(None) == Path(".yibao/store")
     monkeypatch.setenv("YIBAO_STORE", str(tmp_path / "env"))
     assert resolve_store_path(None) == tmp_path / "env"
     assert resolve_store_path(tmp_path / "opt") == tmp_path / "opt"
+
+
+def test_the_default_store_is_found_from_a_subfolder(monkeypatch, tmp_path):
+    monkeypatch.delenv("YIBAO_STORE", raising=False)
+    (tmp_path / ".yibao" / "store").mkdir(parents=True)
+    (tmp_path / "notes" / "2024").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path / "notes" / "2024")
+    assert resolve_store_path(None) == tmp_path / ".yibao" / "store"
+    monkeypatch.chdir(tmp_path)
+    assert resolve_store_path(None) == Path(".yibao/store")
 
 
 def test_open_store_errors_are_one_line(tmp_path):

@@ -39,11 +39,22 @@ class StoreError(Exception):
 
 
 def resolve_store_path(option: Path | None) -> Path:
-    """The --store option, else $YIBAO_STORE, else .yibao/store in the current directory."""
+    """The --store option, else $YIBAO_STORE, else the default store (``default_store_path``)."""
     if option is not None:
         return Path(option)
     env = os.environ.get(STORE_ENV)
-    return Path(env) if env else DEFAULT_STORE
+    return Path(env) if env else default_store_path()
+
+
+def default_store_path() -> Path:
+    """``.yibao/store`` in the current folder, else in the nearest folder above that has one (as git
+    finds ``.git``: a command run from a project's subfolder uses the project's store), else
+    ``.yibao/store`` here (where a first build creates it)."""
+    here = Path.cwd()
+    for folder in (here, *here.parents):
+        if (folder / DEFAULT_STORE).is_dir():
+            return DEFAULT_STORE if folder == here else folder / DEFAULT_STORE
+    return DEFAULT_STORE
 
 
 def _first_line(error: BaseException, limit: int = 300) -> str:
