@@ -15,6 +15,7 @@ import json
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 REGISTRY_FILE = "yibao-reports.json"
 
@@ -61,10 +62,25 @@ def read_registry(store_path: Path) -> dict[str, ReportRecord]:
         return {}
 
 
+def _read_head(store_path: Path) -> dict[str, Any] | None:
+    """The registry's first line (version, extractors, state) as a dict; None when the file is missing or
+    was written before the first line held them (then the whole file must be read)."""
+    try:
+        with open(registry_path(store_path), encoding="utf-8") as f:
+            first = f.readline().rstrip().rstrip(",")
+        head = json.loads(first + "}")
+    except (OSError, ValueError):
+        return None
+    return head if isinstance(head, dict) and isinstance(head.get("extractors"), list) else None
+
+
 def read_state(store_path: Path) -> BuildState:
     """The build state of the store at ``store_path`` (empty when there is none or it is unreadable)."""
     try:
-        data = json.loads(registry_path(store_path).read_text(encoding="utf-8")).get("state", {})
+        head = _read_head(store_path)
+        if head is None:
+            head = json.loads(registry_path(store_path).read_text(encoding="utf-8"))
+        data = head.get("state", {})
         return BuildState(str(data.get("ontology_sha256", "")), int(data.get("ontology_triples", 0)))
     except (OSError, ValueError, TypeError, AttributeError):
         return BuildState()
@@ -105,15 +121,10 @@ def _registry_text(records: dict[str, ReportRecord], state: BuildState) -> str:
 def read_extractor_versions(store_path: Path) -> set[str] | None:
     """The extractor versions that made the store's reports (None: no registry), read from the
     registry's first line when it lists them, else from every record."""
+    head = _read_head(store_path)
+    if head is not None:
+        return {str(v) for v in head["extractors"]}
     path = registry_path(store_path)
-    try:
-        with open(path, encoding="utf-8") as f:
-            first = f.readline().rstrip().rstrip(",")
-        head = json.loads(first + "}")
-        if isinstance(head.get("extractors"), list):
-            return {str(v) for v in head["extractors"]}
-    except (OSError, ValueError, AttributeError):
-        if not path.is_file():
-            return None
-    records = read_registry(store_path)
-    return {rec.extractor for rec in records.values()} if records or path.is_file() else None
+    if not path.is_file():
+        return None
+    return {rec.extractor for rec in read_registry(store_path).values()}

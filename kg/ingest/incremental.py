@@ -93,15 +93,20 @@ def cached_extractor_version() -> str:
     return str(cached(cache_dir() / f"extractor-version-{key}.pickle", extractor_version))
 
 
-def current_sha256(path: Path, record: ReportRecord | None) -> str | None:
-    """The file's sha256: the recorded one when its size and modification time are those recorded
-    (as rsync and make judge a file unchanged), else read and hashed."""
+def current_sha256(path: Path, record: ReportRecord | None, stamp: dict[str, int] | None = None) -> str | None:
+    """The file's sha256: the recorded one when its size and modification time (``stamp``, if the
+    caller has them; else a stat) are those recorded (as rsync and make judge a file unchanged), else
+    read and hashed."""
     if record is not None and record.size is not None and record.mtime_ns is not None:
-        try:
-            stat = path.stat()
-        except OSError:
+        if stamp is None:
+            try:
+                stat = path.stat()
+            except OSError:
+                return None
+            stamp = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+        if not stamp:
             return None
-        if (stat.st_size, stat.st_mtime_ns) == (record.size, record.mtime_ns):
+        if (stamp["size"], stamp["mtime_ns"]) == (record.size, record.mtime_ns):
             return record.sha256
     return file_sha256(path)
 
