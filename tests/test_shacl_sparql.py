@@ -237,3 +237,24 @@ def test_the_prescreen_stands_aside_for_what_it_does_not_evaluate(scratch):
         <urn:s> a sh:NodeShape ; sh:targetClass <{ontology_class}> ;
             sh:property [ sh:path <urn:p> ; sh:minCount 1 ] .""", format="turtle")
     assert Prescreen.build(compile_shapes(on_ontology), scratch.memory, ns.ONTOLOGY_GRAPH) is None
+
+
+def test_the_scratch_ontology_from_the_cache_is_the_ontology_files(tmp_path, monkeypatch):
+    """Workers load the ontology graph from cached N-Quads: the same triples as parsing the Turtle."""
+    from yibao.graph.shacl_sparql import ScratchStore
+
+    monkeypatch.setenv("YIBAO_CACHE", str(tmp_path / "cache"))
+    parsed = ox.Store()
+    load_ontology(parsed)
+
+    def ground(store: ox.Store) -> set[str]:
+        return {str(q) for q in store.quads_for_pattern(None, None, None, None)
+                if not isinstance(q.subject, ox.BlankNode) and not isinstance(q.object, ox.BlankNode)}
+
+    first = ScratchStore()
+    assert list((tmp_path / "cache").glob("ontology-nquads-*.pickle"))
+    second = ScratchStore()  # from the cache file
+    for scratch in (first, second):
+        assert len(scratch.memory) == len(parsed)
+        assert ground(scratch.memory) == ground(parsed)
+    assert [c.line for c in first.checks] and len(first.checks) == len(second.checks)

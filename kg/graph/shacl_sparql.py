@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from yibao.graph import namespaces as ns
@@ -449,12 +450,32 @@ class ScratchStore:
         self.prescreen = None if source is not None else _prescreen(self.checks, self.memory, ontology_graph)
 
     def _load_ontology_files(self) -> None:
-        """ontology/*.ttl into the ontology graph, by the loader the store's own ontology graph comes from."""
-        from yibao.graph.store import load_ontology
+        """ontology/*.ttl into the ontology graph, by the loader the store's own ontology graph comes from;
+        its N-Quads are kept in the user cache while the files and the loader are unchanged (parsing the
+        Turtle: ≈ 0.27 s, paid by every worker of every build; loading the N-Quads: ≈ 0.03 s)."""
+        import pyoxigraph as ox
+        from yibao.cache import cache_dir, cache_enabled, cached, files_key
+        from yibao.graph import store as store_module
 
         if self.ontology.value != ns.ONTOLOGY_GRAPH:
             raise ValueError(f"the ontology files load into {ns.ONTOLOGY_GRAPH}, not {self.ontology.value}")
-        load_ontology(self.memory)
+        if not cache_enabled():
+            store_module.load_ontology(self.memory)
+            return
+        from yibao import resources
+
+        sources = [*store_module.ontology_files(resources.ontology_dir()), Path(store_module.__file__)]
+
+        def parsed() -> bytes:
+            memory = ox.Store()
+            store_module.load_ontology(memory)
+            return bytes(memory.dump(format=ox.RdfFormat.N_QUADS))
+
+        try:
+            path: Path | None = cache_dir() / f"ontology-nquads-{files_key(sources)}.pickle"
+        except OSError:
+            path = None
+        self.memory.load(cached(path, parsed), format=ox.RdfFormat.N_QUADS)
 
     def _copy(self, graph: ox.NamedNode) -> None:
         import pyoxigraph as ox
