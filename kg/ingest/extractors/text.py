@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 
 from yibao.ingest.context import ReportContext
 from yibao.ingest.lexicon import Mention
-from yibao.ingest.metadata import DATELINE_RE
+from yibao.ingest.metadata import datelines
 from yibao.ingest.quantities import Quantity, find_quantities
 from yibao.ingest.reading import normalise
 from yibao.ingest.resolve import DEICTIC_RE, RELATIVE_YEAR_RE, YEAR_RE, Frame, Resolver
@@ -683,7 +683,7 @@ def _after_semicolon(norm: str, start: int, pos: int) -> bool:
 def _datelines(text: str, offset: int) -> Spans:
     """Where ``text`` holds a news dateline or credit ("本报北京3月9日电", "(记者 李红梅)"): the place
     named there is where the item was filed, not what its figures are about."""
-    return Spans((offset + m.start(), offset + m.end()) for m in DATELINE_RE.finditer(text))
+    return Spans((offset + m.start(), offset + m.end()) for m in datelines(text))
 
 
 def _bare_money(norm: str, quantities: list[Quantity]) -> list[Quantity]:
