@@ -415,6 +415,33 @@ def test_a_stale_index_is_not_used(tmp_path):
     _same_as_rebuilt(store, tmp_path)
 
 
+def test_an_index_missing_recorded_reports_is_never_marked_current(tmp_path):
+    """The registry records reports the index does not hold as they are (a record the index never
+    saw): the next batch drops their rows, so the index must not be marked current afterwards."""
+    from scale_corpus import generate
+
+    reports, store = tmp_path / "reports", tmp_path / "store"
+    generate(reports, 4)
+    held = tmp_path / "held"
+    held.mkdir()
+    last = sorted(reports.glob("*.txt"))[-1]
+    shutil.move(last, held / last.name)
+    assert yibao("build", reports, "--store", store, "--no-validate").returncode == 0
+    registry = store / "yibao-reports.json"
+    data = json.loads(registry.read_text(encoding="utf-8"))
+    first = sorted(data["reports"])[0]
+    data["reports"][first]["sha256"] = "0" * 64  # as if the file had been re-read without the index
+    registry.write_text(json.dumps(data), encoding="utf-8")
+    shutil.move(held / last.name, last)
+    env = {**ENV, "YIBAO_REFRESH": "0"}
+    done = subprocess.run([sys.executable, "-m", "yibao.cli.main", "build", str(last), "--store", str(store),
+                           "--no-validate"], env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert open_current(store) is None  # SPARQL answers until `yibao index --rebuild`
+    assert yibao("index", "--rebuild", "--store", store).returncode == 0
+    assert open_current(store) is not None
+
+
 def test_missing_locked_or_interrupted_index_falls_back(tmp_path):
     import duckdb
     from yibao.index import sync

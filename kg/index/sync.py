@@ -114,6 +114,9 @@ def commit(store_path: Path | None, written: Mapping[str, Report], records: Mapp
         con.execute("BEGIN TRANSACTION")
         try:
             _apply(con, written, records, removed)
+            covered = set(con.execute("SELECT report_id, sha256, version FROM reports").fetchall())
+            if covered != {(rid, r.sha256, r.extractor) for rid, r in records.items()}:
+                raise Inexact("the index would not cover the registry's reports")  # e.g. stale rows dropped
             schema.set_meta(con, state=schema.OK, registry=registry_stamp(store_path))
         except Inexact:
             con.execute("ROLLBACK")
