@@ -90,7 +90,7 @@ class FlatRow:
 class FlatTable:
     """A table that a web page flattened into plain lines (see :func:`find_flat_tables`)."""
 
-    layout: str  # "pipe" | "glued" | "stacked" | "spaced"
+    layout: str  # "pipe" | "glued" | "stacked" | "spaced" | "cells"
     caption: list[Span]  # lines just before the table (title, "单位:万元")
     rows: list[FlatRow]
     headings: list[Heading]
@@ -406,10 +406,21 @@ def is_value_cell(text: str) -> bool:
     return VALUE_CELL_RE.match(text.strip()) is not None
 
 
+# a label with its figure glued on, the figure carrying a unit or a bound ("补助资金及时到位100%", "参保率≥95%")
+GLUED_CELL_RE = re.compile(
+    r"^([^:：\d]*[\u4e00-\u9fff])\s*((?:[≥≤><]=?|大于|不低于|不少于)?\s*\d[\d,]*(?:\.\d+)?\s*"
+    rf"(?:{_CELL_UNIT_RE})(?:/人(?:[./·]?[年月])?)?)\s*$"
+)
+
+
 def label_value(text: str) -> tuple[int, int] | None:
-    """Where the figure of a "label:figure" cell starts and ends ("年度资金总额:203")."""
+    """Where the figure of a "label:figure" cell starts and ends ("年度资金总额:203"), or of a label
+    with its figure glued on ("补助资金及时到位100%")."""
     m = re.match(r"^([^:：]*[\u4e00-\u9fff][)）]?)\s*[:：]\s*(.+?)\s*$", text)
     if m and is_value_cell(m.group(2)):
+        return m.start(2), m.end(2)
+    m = GLUED_CELL_RE.match(text)
+    if m and is_value_cell(m.group(2)) and not re.search(r"(?:第|共|截至|截止)$", m.group(1)):
         return m.start(2), m.end(2)
     return None
 
@@ -535,7 +546,8 @@ def find_flat_tables(text: str, lines: list[Span]) -> list[tuple[int, int, str, 
             i += 1
             continue
         # label + unit + number glued, or label / unit / value on three lines
-        for layout, reader in (("glued", _read_glued), ("stacked", _read_stacked), ("spaced", _read_spaced)):
+        for layout, reader in (("glued", _read_glued), ("stacked", _read_stacked), ("spaced", _read_spaced),
+                               ("cells", _read_cells)):
             found = reader(text, lines, stripped, i)
             if found:
                 last, rows = found
@@ -607,6 +619,57 @@ def _read_stacked(text: str, lines: list[Span], stripped: list[str], i: int) -> 
         else:
             break
     return (last, rows) if len([r for r in rows if len(r.cells) == 3]) >= 2 else None
+
+
+CELLS_HEADER_RE = re.compile(r"指标|项目|名称")
+PLACEHOLDER_CELLS = ("-", "—", "--", "——", "/", "无")
+
+
+def _is_column_header(line: str) -> bool:
+    """A short line naming a column ("目标值", "实际完成值", "2023年"): no figure, no sentence."""
+    return 0 < len(line) <= 16 and _is_label_cell(line) and not VALUE_CELL_RE.match(line) and \
+        not re.search(r"[。;；,，:：]", line)
+
+
+def _read_cells(text: str, lines: list[Span], stripped: list[str], i: int) -> tuple[int, list[FlatRow]] | None:
+    """A table flattened one cell per line (no separators): a header line naming what the rows are
+    (指标名称, 项目), its column names, then rows of a label line and one figure line per column:
+    "指标名称 / 目标值 / 实际完成值 / 参保率 / ≥95% / 96.2%". The column count is read off the header
+    (the lines before the first figure, less the first row's label) and every row must fill it."""
+    if not _is_group_line(stripped[i]) or not CELLS_HEADER_RE.search(stripped[i]):
+        return None
+    def non_blank(start: int, count: int) -> list[int]:
+        found: list[int] = []
+        k = start
+        while k < len(lines) and len(found) < count:
+            if stripped[k]:
+                found.append(k)
+            k += 1
+        return found
+
+    def figure(k: int) -> bool:
+        return is_value_cell(stripped[k]) or stripped[k] in PLACEHOLDER_CELLS
+
+    head = non_blank(i, 10)  # the header and the first row's label: a look at a few lines only
+    first = next((n for n, k in enumerate(head) if figure(k)), None)
+    if first is None or first < 3:
+        return None
+    width = first - 1  # header cells: the first row's label comes right before its first figure
+    if width > 8 or not all(_is_column_header(stripped[k]) for k in head[1:width]):
+        return None
+    filled = non_blank(i, 2000)  # blank lines between cells skipped
+    rows = [FlatRow([_cell(text, lines[k]) for k in filled[:width]], lines[i].start, lines[filled[width - 1]].end)]
+    n, last = width, -1
+    while n + width <= len(filled):
+        label, values = filled[n], filled[n + 1:n + width]
+        if not _is_label_cell(stripped[label]) or len(stripped[label]) > 40 or not all(figure(k) for k in values) \
+                or not any(is_value_cell(stripped[k]) for k in values):
+            break
+        cells = [_cell(text, lines[k]) for k in [label] + values]
+        rows.append(FlatRow(cells, cells[0].start, cells[-1].end))
+        last = values[-1]
+        n += width
+    return (last, rows) if len(rows) >= 2 else None
 
 
 def _read_spaced(text: str, lines: list[Span], stripped: list[str], i: int) -> tuple[int, list[FlatRow]] | None:
