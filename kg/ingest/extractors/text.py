@@ -48,6 +48,14 @@ def _target_floor(window: str, q: Quantity) -> bool:
     return q.unit == "percent" and TARGET_FLOOR_RE.search(window) is not None
 
 
+# money allocated to a fund: after its name, the levels of government giving it, then 资金
+LEVEL_RE = re.compile(r"中央|自治区|自治州|省|市|县|区|州")
+ALLOCATED_RE = re.compile(r"(?<!基)资金")  # 资金 (money allocated), not 基金 (an insurance fund)
+MONEY_TAIL_RE = re.compile(r"(?:共计|合计|总计|总额|为|计|共|达|:|：|\s)*")
+MONEY_GAP_RE = re.compile(
+    r"(?P<levels>(?:中央|自治区|自治州|各级|省|市|县|区|州|级|财政|直达|和|与|及|、|\s)*)(?:补助|补贴|专项|转移支付)?资金"
+    r"(?:共计|合计|总计|总额|为|计|共|达|:|：|\s)*")
+MONEY_USED_RE = re.compile(r"收到|到位|到账|拨付|支付|支出|使用|结余|结存|收入")
 AGAINST_PLAN_RE = re.compile(r"(?:比|较|相比)[^,，。;；]{0,4}(?:预算|目标|计划)")
 PER_PERSON_ASIDE_RE = re.compile(r"\s*\(\s*(?:人均|每人)[\u4e00-\u9fff]{0,4}")  # "(人均85元)" after a total
 FIGURE_BEFORE_RE = re.compile(r"\d\s*(?:万|亿)?(?:人次|人|名)$")  # "281473人参保": the label follows its count
@@ -366,6 +374,9 @@ class TextExtractor:
         floor = _target_floor(window, q)
         if (COMPARISON_RE.search(window) and not floor) or AFTER_COMPARISON_RE.match(norm[q.end:q.end + 4]):
             return None  # "低于3个月", "9个月以上": a threshold, not a value
+        money = self._allocated_money(norm, q, c_start, c_end, before, prev_q, state, section, c_quants)
+        if money is not None:
+            return money  # "医疗救助中央省补助资金1079.67万": the money allocated to the fund
         # the gap between the last label or number and this number must hold only connectives
         last_end = max([a.end for a in before] + [prev_q, c_start])
         coverage = self._coverage_of(norm, c_start, q, state)
@@ -450,6 +461,40 @@ class TextExtractor:
             if not groups and qualifier:
                 quote_start = min(quote_start, state.group_at)  # the quote names the group
         return TextFact(value_q, region, year, fund, indicator, basis, statistic, quote_start, quote_end, qualifier)
+
+    def _allocated_money(self, norm: str, q: Quantity, c_start: int, c_end: int, before: list[Anchor], prev_q: int,
+                         state: _State, section: Frame, c_quants: list[Quantity]) -> TextFact | None:
+        """A sum of money allocated to a fund, named as such right before it: the fund's name as money
+        ("医疗救助补助资金3000万元") or the fund followed by the money it gets ("医疗救助中央省补助资金1079.67万",
+        "城乡居民医保各级财政补助资金5200万元"). It is what the fund has to spend: the money fund's own
+        indicator (补助资金 of the resident fund: the subsidy due), else its expenditure, as budgeted
+        unless a basis word says otherwise. One level's share ("中央补助资金", "其中省级资金…") has no id."""
+        if q.unit != "yuan" or not before or before[-1].kind != "fund" or before[-1].start < prev_q:
+            return None
+        named = before[-1]
+        gap = norm[named.end:q.start]
+        if ALLOCATED_RE.search(named.mention.surface) and MONEY_TAIL_RE.fullmatch(gap):
+            fund = named.value
+        else:
+            m = MONEY_GAP_RE.fullmatch(gap)
+            if m is None or len(LEVEL_RE.findall(m.group("levels"))) == 1:
+                return None
+            fund = _money_fund(self.vocab, named.value)
+        if 0 <= state.parts_at < q.start or state.parens.inside(state.sentence_start, q.start) or \
+                CHANGE_RE.search(norm[prev_q:q.start]) or MONEY_USED_RE.search(norm[max(prev_q, c_start):q.start]):
+            return None  # a part of a total, a change, or money received or spent (not what was allocated)
+        concept = self.vocab.funds[fund]
+        indicator = concept.default_indicator or "expenditure"
+        if concept.scope and indicator not in concept.scope:
+            return None
+        bases = [a.value for a in before if a.kind == "basis"]
+        region = self._region(before, state, section, None)
+        year = self._year(before, prev_q, state, "level")
+        if region is None or year is None:
+            return None
+        quote_start, quote_end = _quote_span(norm, c_start, c_end, q, c_quants)
+        return TextFact(q, region, year, fund, indicator, bases[-1] if bases else "budget", "level",
+                        min(quote_start, named.start), max(quote_end, q.end))
 
     def _part_of_per_person(self, norm: str, q: Quantity, state: _State) -> bool:
         """The figure is listed after 其中 under a per-person amount of its sentence ("人均筹资标准1020元,
@@ -701,6 +746,17 @@ def _bare_money(norm: str, quantities: list[Quantity]) -> list[Quantity]:
             q = replace(q, value=q.number * factor, unit="yuan")
         out.append(q)
     return out
+
+
+def _money_fund(vocab, fund: str) -> str:
+    """The fund of money allocated to ``fund``: itself when its labels name money (医疗救助补助资金), else
+    its one part the code list names as money (the resident fund → its subsidy transfers, 补助资金)."""
+    concept = vocab.funds[fund]
+    if any(ALLOCATED_RE.search(label) for label in concept.labels_zh):
+        return fund
+    parts = [c.id for c in vocab.funds.values() if c.broader == fund
+             and any(ALLOCATED_RE.search(label) for label in c.labels_zh)]
+    return parts[0] if len(parts) == 1 else fund
 
 
 def _populations(vocab) -> dict[str, str]:
