@@ -391,6 +391,7 @@ _CELL_UNIT_RE = "|".join(re.escape(u) for u in CELL_UNITS)
 # A cell that is a figure: a number with an optional comparison and unit ("≥95%", "3359.62万", "589元/人").
 VALUE_CELL_RE = re.compile(
     r"^(?P<cmp>[≥≤><]=?|大于等于|小于等于|大于|小于|不低于|不少于|不高于|不超过)?\s*"
+    r"(?:(?P<before>万亿元|亿元|万元|千元|万人次|万人|人次)\s*(?=[-−]?\d))?"  # "亿元12.5": the unit written first
     r"(?P<num>[-−]?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[-−]?\d+(?:\.\d+)?)\s*"
     rf"(?P<unit>(?:{_CELL_UNIT_RE})(?:/人(?:[./·]?[年月])?)?|万)?$"
 )
@@ -412,6 +413,9 @@ GLUED_CELL_RE = re.compile(
     rf"(?:{_CELL_UNIT_RE})(?:/人(?:[./·]?[年月])?)?)\s*$"
 )
 
+# a label with its unit and figure glued on, the unit first ("当期结余亿元-4.16")
+UNIT_FIRST_CELL_RE = re.compile(r"^([^:：\d]*[\u4e00-\u9fff)）])((?:万亿元|亿元|万元|千元|万人次|万人)[-−]?\d[\d,]*(?:\.\d+)?)\s*$")
+
 
 def label_value(text: str) -> tuple[int, int] | None:
     """Where the figure of a "label:figure" cell starts and ends ("年度资金总额:203"), or of a label
@@ -419,7 +423,7 @@ def label_value(text: str) -> tuple[int, int] | None:
     m = re.match(r"^([^:：]*[\u4e00-\u9fff][)）]?)\s*[:：]\s*(.+?)\s*$", text)
     if m and is_value_cell(m.group(2)):
         return m.start(2), m.end(2)
-    m = GLUED_CELL_RE.match(text)
+    m = GLUED_CELL_RE.match(text) or UNIT_FIRST_CELL_RE.match(text)
     if m and is_value_cell(m.group(2)) and not re.search(r"(?:第|共|截至|截止)$", m.group(1)):
         return m.start(2), m.end(2)
     return None
@@ -434,12 +438,12 @@ def _has_data_row(rows: list[FlatRow]) -> bool:
     for row in rows:
         seen_label = False
         for cell in row.cells:
+            if label_value(cell.text) is not None:
+                return True  # "年度资金总额:203", "当期结余亿元-4.16"
             if _is_label_cell(cell.text) and not seen_label:
                 seen_label = True
             elif seen_label and is_value_cell(cell.text):
                 return True
-            elif label_value(cell.text) is not None:
-                return True  # "年度资金总额:203"
     return False
 
 

@@ -385,7 +385,9 @@ class FlatTableReader:
         if m is None:
             return None
         number = Decimal(m.group("num").replace(",", "").replace("−", "-"))
-        written = m.group("unit") or context_unit
+        if m.group("before") and m.group("unit"):
+            return None  # a unit on both sides: no figure we can read
+        written = m.group("unit") or m.group("before") or context_unit
         if written == "万":
             base, factor = (unit, 10**4) if unit in ("yuan", "person", "person_time") else (None, 1)
         elif written:

@@ -218,7 +218,7 @@ class TextExtractor:
 
     def _paragraph(self, norm: str, start: int, end: int, section: Frame) -> list[TextFact]:
         anchors = self.anchors(norm, start, end)
-        quantities = [q for q in find_quantities(norm[start:end])]
+        quantities = find_quantities(norm[start:end], unit_before=True)
         quantities = [replace(q, start=q.start + start, end=q.end + start) for q in quantities]
         year_spans = Spans((a.start, a.end) for a in anchors if a.kind == "year")
         quantities = [q for q in quantities if not year_spans.covers(q.start)]
