@@ -69,6 +69,12 @@ GAP_WORDS_RE = re.compile(
     r"增长率|增长速度|增速|幅度|速度|率|额|金额|合|净|末|底|初|达到了|升至|降至|提升|上涨|下降了|"
     r"持续|继续|稳定在|保持在|维持在|基金|大于|不低于|不少于|每人每年|每年每人|每人|[^\u4e00-\u9fff]"
 )
+# Between an indicator's label and its figure, also when and how the figure came about ("累计结余截至年底
+# 达到", "支出当年实际发生", "收入年内累计实现", "参保人数期末达"): not a thing of its own.
+LABEL_GAP_RE = re.compile(
+    r"截至|截止|年底|年末|期末|月底|目前|本期|当期|本年度|年内|全年|实际发生|发生|累计完成|完成|实现|"
+    + GAP_WORDS_RE.pattern
+)
 
 
 @dataclass
@@ -189,7 +195,7 @@ class TextExtractor:
             prev = norm[a.start - 1] if a.start > start else ""
             if "\u4e00" <= prev <= "\u9fff" and a.start not in ends and \
                     not FIGURE_BEFORE_RE.search(norm, max(start, a.start - 8), a.start) and \
-                    not re.search(r"(?:总|年|度|月|期|的|及|和|与|等|其|中|实际|全年|平均|人均)$", norm[max(start, a.start - 2):a.start]):
+                    not re.search(r"(?:总|年|度|月|期|的|及|和|与|等|其|中|实际|全年|平均|人均|各级)$", norm[max(start, a.start - 2):a.start]):
                 a.blocked = True
         # a region, policy or basis word inside a fund or indicator label is part of that label
         labels = Spans((a.start, a.end) for a in out if a.kind in ("fund", "indicator"))
@@ -380,7 +386,9 @@ class TextExtractor:
         # the gap between the last label or number and this number must hold only connectives
         last_end = max([a.end for a in before] + [prev_q, c_start])
         coverage = self._coverage_of(norm, c_start, q, state)
-        if enum is None and coverage is None and GAP_WORDS_RE.sub("", norm[last_end:q.start]):
+        gap_words = LABEL_GAP_RE if before and before[-1].kind == "indicator" and before[-1].end == last_end \
+            else GAP_WORDS_RE
+        if enum is None and coverage is None and gap_words.sub("", norm[last_end:q.start]):
             state.unnamed_at = q.start
             return None
         # the label after the figure ("36.01万名参保职工", "共有281473人参保"): a short one only in the figure's unit
