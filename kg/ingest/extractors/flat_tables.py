@@ -136,12 +136,14 @@ class FlatTableReader:
                 else:
                     split = label_value(self.norm[cell.start:cell.end])
                     if split is not None and not row.values:
-                        # "项目资金(万元) | 年度资金总额:203": the cell's own label names the figure; the
-                        # label before it gives at most the unit
+                        # "项目资金(万元) | 年度资金总额:203": the cell's own label names the figure, the label
+                        # before it at most the unit; unless that one names the indicator ("城乡居民医保参保率 |
+                        # 参保率≥95%": the cell repeats it)
                         outer = UNIT_IN_PARENS_RE.search(row.label.text) if row.label is not None else None
                         row.unit = row.unit or (outer.group(1) if outer else None)
                         value = Cell(cell.start + split[0], cell.start + split[1], cell.text[split[0]:split[1]])
-                        row.label = Cell(cell.start, cell.start + split[0], cell.text[:split[0]])
+                        if row.label is None or self.indicator(row.label)[0] is None:
+                            row.label = Cell(cell.start, cell.start + split[0], cell.text[:split[0]])
                         row.values.append((j, value, value))
                     elif not row.values:
                         row.label = cell

@@ -386,8 +386,8 @@ class TextExtractor:
         # the gap between the last label or number and this number must hold only connectives
         last_end = max([a.end for a in before] + [prev_q, c_start])
         coverage = self._coverage_of(norm, c_start, q, state)
-        gap_words = LABEL_GAP_RE if before and before[-1].kind == "indicator" and before[-1].end == last_end \
-            else GAP_WORDS_RE
+        labels = [a for a in before if a.kind not in ("basis", "year", "relyear")]
+        gap_words = LABEL_GAP_RE if labels and labels[-1].kind == "indicator" else GAP_WORDS_RE
         if enum is None and coverage is None and gap_words.sub("", norm[last_end:q.start]):
             state.unnamed_at = q.start
             return None
