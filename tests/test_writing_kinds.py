@@ -522,6 +522,11 @@ def test_money_that_is_a_share_received_or_a_change_is_no_allocation(tmp_path, b
      (2023, "employee", "expenditure", "actual"), "46502000"),
     ("项目名称\n年初预算数\n全年执行数\n城乡居民医保参保人数\n45000人\n45210人\n城乡居民医保基金收入\n1.2亿元\n1.25亿元\n",
      (2023, "resident", "enrollment", "budget"), "45000"),
+    # a unit column, year columns
+    ("指标\n单位\n目标值\n完成值\n城乡居民医保参保率\n%\n95\n96.2\n城乡居民医保基金收入\n万元\n5200\n5312.4\n",
+     (2023, "resident", "income", "actual"), "53124000"),
+    ("指标名称\n2022年\n2023年\n职工医保参保人数\n12.1万人\n12.6万人\n职工医保基金收入\n3.1亿元\n3.4亿元\n",
+     (2022, "employee", "enrollment", "actual"), "121000"),
 ])
 def test_a_table_flattened_one_cell_per_line(tmp_path, table, key, value):
     _found(tmp_path, "某县医疗保障局2023年城乡居民医保主要指标完成情况\n" + table, key, value)

@@ -651,8 +651,8 @@ def _read_cells(text: str, lines: list[Span], stripped: list[str], i: int) -> tu
             k += 1
         return found
 
-    def figure(k: int) -> bool:
-        return is_value_cell(stripped[k]) or stripped[k] in PLACEHOLDER_CELLS
+    def figure(k: int) -> bool:  # a figure, an empty mark or a unit column's cell
+        return is_value_cell(stripped[k]) or stripped[k] in PLACEHOLDER_CELLS or stripped[k] in CELL_UNITS
 
     head = non_blank(i, 10)  # the header and the first row's label: a look at a few lines only
     first = next((n for n, k in enumerate(head) if figure(k)), None)
