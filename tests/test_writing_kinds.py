@@ -552,4 +552,6 @@ def test_lines_that_only_look_like_one_cell_per_line_are_no_table(tmp_path):
      (2019, "resident", "coverage_rate_registered", "target"), "95"),
 ])
 def test_a_project_tables_cells(tmp_path, cells, key, value):
-    _found(tmp_path, "部门预算项目支出绩效目标表 |\n(2019年度) |\n|\n" + cells, key, value, name="x-2019.txt")
+    row = "数量指标 |\n基本医疗保险参保人数 |\n43230人 |\n|\n"  # a row of label and figure cells
+    _found(tmp_path, "部门预算项目支出绩效目标表 |\n(2019年度) |\n|\n" + cells + row, key, value, name="x-2019.txt")
+

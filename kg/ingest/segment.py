@@ -438,8 +438,9 @@ def _has_data_row(rows: list[FlatRow]) -> bool:
     for row in rows:
         seen_label = False
         for cell in row.cells:
-            if label_value(cell.text) is not None:
-                return True  # "年度资金总额:203", "当期结余亿元-4.16"
+            if label_value(cell.text) is not None and (re.search(r"[:：]", cell.text) or
+                                                       UNIT_FIRST_CELL_RE.match(cell.text.strip())):
+                return True  # "年度资金总额:203", "当期结余亿元-4.16" (a glued "参保率98%" may be prose)
             if _is_label_cell(cell.text) and not seen_label:
                 seen_label = True
             elif seen_label and is_value_cell(cell.text):
