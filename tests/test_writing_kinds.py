@@ -463,6 +463,11 @@ def test_a_number_after_a_unit_that_is_no_figure(tmp_path, body, value):
     ("城乡居民医保基金收入年内累计实现5.2亿元。", (2023, "resident", "income", "actual"), "520000000"),
     ("职工医保参保人数期末达12.3万人。", (2023, "employee", "enrollment", "actual"), "123000"),
     ("城乡居民医保基金支出本期4.8亿元。", (2023, "resident", "expenditure", "actual"), "480000000"),
+    # a year or a date between the label and its figure
+    ("城乡居民医保个人缴费标准2023年度为每人380元。", (2023, "resident", "per_capita_contribution", "policy"), "380"),
+    ("城乡居民医保基金累计结余截至2023年12月31日为3.1亿元。", (2023, "resident", "cumulative_balance", "actual"),
+     "310000000"),
+    ("职工医保基金累计结余截至2023年12月底达2.9亿元。", (2023, "employee", "cumulative_balance", "actual"), "290000000"),
     # per-person words between a standard's label and its figure
     ("2023年城乡居民医保财政人均补助标准为每人每年640元。", (2023, "resident", "per_capita_fiscal_subsidy", "policy"), "640"),
     ("城乡居民医保个人缴费标准提高到每人每年380元。", (2023, "resident", "per_capita_contribution", "policy"), "380"),
@@ -475,6 +480,8 @@ def test_a_qualifier_between_a_label_and_its_figure(tmp_path, body, key, value):
     ("城乡居民医保基金收入5265万元,其中区级财政补助3798万元。", "37980000"),  # one level's share: no id
     ("城乡居民医保基金支出当年实现困难群众100%资助到位。", "100"),  # 实现 with an unnamed subject
     ("城乡居民医保参保人数完成全年目标任务的98.5%。", "98.5"),  # a share of a target
+    ("城乡居民医保住院人次截至12月底日均120人次。", "120"),  # a daily average is another measure
+    ("职工医保基金收入5.2亿元和截至年底4.8亿元。", "480000000"),  # another figure after the label
 ])
 def test_a_qualifier_that_names_something_else_keeps_the_figure_out(tmp_path, body, value):
     assert Decimal(value) not in {o.value for o in _observations(tmp_path, HEAD + body)}

@@ -72,6 +72,7 @@ GAP_WORDS_RE = re.compile(
 # Between an indicator's label and its figure, also when and how the figure came about ("累计结余截至年底
 # 达到", "支出当年实际发生", "收入年内累计实现", "参保人数期末达"): not a thing of its own.
 LABEL_GAP_RE = re.compile(
+    r"(?:19|20)\d\d\s*年度?|\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?(?:底|末)?|"
     r"截至|截止|年底|年末|期末|月底|目前|本期|当期|本年度|年内|全年|实际发生|发生|累计完成|完成|实现|"
     + GAP_WORDS_RE.pattern
 )
@@ -387,8 +388,12 @@ class TextExtractor:
         last_end = max([a.end for a in before] + [prev_q, c_start])
         coverage = self._coverage_of(norm, c_start, q, state)
         labels = [a for a in before if a.kind not in ("basis", "year", "relyear")]
-        gap_words = LABEL_GAP_RE if labels and labels[-1].kind == "indicator" else GAP_WORDS_RE
-        if enum is None and coverage is None and gap_words.sub("", norm[last_end:q.start]):
+        lead = labels[-1] if labels and labels[-1].kind == "indicator" else None
+        if lead is not None and any(x.unit is not None and lead.end <= x.start for x in c_quants if x.end <= q.start):
+            lead = None  # another figure after the label
+        # from the indicator's label: words of when and how, dates ("累计结余截至2023年12月31日为3.1亿元")
+        if enum is None and coverage is None and GAP_WORDS_RE.sub("", norm[last_end:q.start]) and \
+                (lead is None or LABEL_GAP_RE.sub("", norm[lead.end:q.start])):
             state.unnamed_at = q.start
             return None
         # the label after the figure ("36.01万名参保职工", "共有281473人参保"): a short one only in the figure's unit
