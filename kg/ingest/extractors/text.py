@@ -493,6 +493,8 @@ class TextExtractor:
             if m is None or len(LEVEL_RE.findall(m.group("levels"))) == 1:
                 return None
             fund = _money_fund(self.vocab, named.value)
+            if not any(ALLOCATED_RE.search(label) for label in self.vocab.funds[fund].labels_zh):
+                return None  # no money of that fund in the code list (职工医保各级补助资金: some subsidy)
         if 0 <= state.parts_at < q.start or state.parens.inside(state.sentence_start, q.start) or \
                 CHANGE_RE.search(norm[prev_q:q.start]) or MONEY_USED_RE.search(norm[max(prev_q, c_start):q.start]):
             return None  # a part of a total, a change, or money received or spent (not what was allocated)
