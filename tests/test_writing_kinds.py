@@ -540,6 +540,17 @@ def test_a_table_flattened_one_cell_per_line(tmp_path, table, key, value):
     _found(tmp_path, "某县医疗保障局2023年城乡居民医保主要指标完成情况\n" + table, key, value)
 
 
+@pytest.mark.parametrize(("caption", "expected"), [
+    ("单位:万元\n", Decimal("46502000")),  # the unit in the caption
+    ("", None),  # money without a unit anywhere: no figure
+])
+def test_a_table_one_cell_per_line_takes_its_captions_unit(tmp_path, caption, expected):
+    text = ("某县医疗保障局2023年职工医保基金预算执行情况\n" + caption + "项目\n预算数\n执行数\n职工医保基金收入\n5200\n"
+            "5312.4\n职工医保基金支出\n4800\n4650.2\n")
+    found = {(o.indicator, o.basis): o.value for o in _observations(tmp_path, text)}
+    assert found.get(("expenditure", "actual")) == expected
+
+
 def test_lines_that_only_look_like_one_cell_per_line_are_no_table(tmp_path):
     # a heading naming 项目, then short lines and dates: no header of columns, no rows of figures
     text = ("某县医疗保障局2023年城乡居民医保主要指标完成情况\n项目名称\n医保信息化建设\n实施时间\n2023年\n"
