@@ -1,5 +1,5 @@
-"""Facts in tables that web pages flattened (``|``-separated rows, one cell per line, label+unit+value
-glued, label / unit / value on three lines, space-separated cells): see
+"""Facts in tables that web pages flattened (``|``-separated rows, one cell per line with or without
+``|``, label+unit+value glued, label / unit / value on three lines, space-separated cells): see
 :func:`yibao.ingest.segment.find_flat_tables` for how they are recognised.
 
 Unlike the Word tables of :mod:`yibao.ingest.extractors.tables`, whose columns name the indicators,
