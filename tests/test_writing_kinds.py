@@ -447,6 +447,7 @@ def test_a_unit_written_before_its_number(tmp_path, body, key, value):
     ("城乡居民医保基金收入(万元)2023年度决算情况如下。", "20230000"),  # a year after the unit
     ("职工医保基金收入万元1、利息收入。", "10000"),  # a list number after the unit
     ("联系电话(万元)0731-8888888。", "7310000"),  # a phone number
+    ("职工医保基金收入(万元) 2022 2023\n", "20220000"),  # years heading columns
 ])
 def test_a_number_after_a_unit_that_is_no_figure(tmp_path, body, value):
     values = {o.value for o in _observations(tmp_path, HEAD + body)}

@@ -106,8 +106,8 @@ UNIT_BEFORE_END_RE = re.compile(r"$|[\s,，。;；|)）]")  # the number ends th
 def _unit_before(text: str, start: int, end: int) -> tuple[int, str] | None:
     """(where the unit starts, the unit) when a unit is written right before the number at ``start``."""
     m = UNIT_BEFORE_RE.search(text, max(0, start - 12), start)
-    if m is None or not UNIT_BEFORE_END_RE.match(text, end):
-        return None
+    if m is None or not UNIT_BEFORE_END_RE.match(text, end) or re.fullmatch(r"(?:19|20)\d\d", text[start:end]):
+        return None  # (a bare year after a unit is a column's year: "收入(万元) 2022 2023")
     return m.start(), m.group("bracketed") or m.group("glued")
 
 
