@@ -479,6 +479,7 @@ def test_a_qualifier_between_a_label_and_its_figure(tmp_path, body, key, value):
 
 @pytest.mark.parametrize(("body", "value"), [
     ("城乡居民医保基金收入5265万元,其中区级财政补助3798万元。", "37980000"),  # one level's share: no id
+    ("城乡居民医保人均筹资标准1020元,其中个人缴费380元,中央财政补助400元。", "400"),  # one level's, per person
     ("城乡居民医保基金支出当年实现困难群众100%资助到位。", "100"),  # 实现 with an unnamed subject
     ("城乡居民医保参保人数完成全年目标任务的98.5%。", "98.5"),  # a share of a target
     ("城乡居民医保住院人次截至12月底日均120人次。", "120"),  # a daily average is another measure
