@@ -542,6 +542,27 @@ def test_a_table_flattened_one_cell_per_line(tmp_path, table, key, value):
     _found(tmp_path, "某县医疗保障局2023年城乡居民医保主要指标完成情况\n" + table, key, value)
 
 
+EVALUATION_CELLS = ("一级指标\n二级指标\n三级指标\n年度指标值\n实际完成值\n分值\n得分\n产出指标\n数量指标\n"
+                    "城乡居民医保参保人数\n≥43000人\n43230人\n10\n10\n城乡居民医保参保率\n≥95%\n96.2%\n10\n9\n"
+                    "效益指标\n社会效益指标\n政策范围内住院费用报销比例\n≥70%\n71.5%\n10\n10\n")
+
+
+@pytest.mark.parametrize(("key", "value"), [
+    # several label columns, whose cells a row repeats only when they change; score columns left out
+    ((2023, "resident", "enrollment", "actual"), "43230"),
+    ((2023, "resident", "coverage_rate_registered", "target"), "95"),
+    # a subsidy transfer's evaluation states its scheme's figures too
+    ((2023, "resident", "inpatient_reimbursement_policy", "actual"), "71.5"),
+])
+def test_an_evaluation_table_flattened_one_cell_per_line(tmp_path, key, value):
+    _found(tmp_path, "某县医疗保障局2023年城乡居民医保补助资金绩效自评表\n" + EVALUATION_CELLS, key, value)
+
+
+def test_the_score_columns_of_a_flattened_evaluation_give_no_figure(tmp_path):
+    found = _observations(tmp_path, "某县医疗保障局2023年城乡居民医保补助资金绩效自评表\n" + EVALUATION_CELLS)
+    assert found and all(o.value not in (Decimal("10"), Decimal("9")) for o in found)
+
+
 @pytest.mark.parametrize(("caption", "expected"), [
     ("单位:万元\n", Decimal("46502000")),  # the unit in the caption
     ("", None),  # money without a unit anywhere: no figure

@@ -628,6 +628,7 @@ def _read_stacked(text: str, lines: list[Span], stripped: list[str], i: int) -> 
 
 CELLS_HEADER_RE = re.compile(r"指标|项目|名称")
 PLACEHOLDER_CELLS = ("-", "—", "--", "——", "/", "无")
+SCORE_COLUMN_RE = re.compile(r"分值|得分|权重|分数")
 
 
 def _is_column_header(line: str) -> bool:
@@ -638,11 +639,14 @@ def _is_column_header(line: str) -> bool:
 
 def _read_cells(text: str, lines: list[Span], stripped: list[str], i: int) -> tuple[int, list[FlatRow]] | None:
     """A table flattened one cell per line (no separators): a header line naming what the rows are
-    (指标名称, 项目), its column names, then rows of a label line and one figure line per column:
-    "指标名称 / 目标值 / 实际完成值 / 参保率 / ≥95% / 96.2%". The column count is read off the header
-    (the lines before the first figure, less the first row's label) and every row must fill it."""
+    (指标名称, 项目, 一级指标), the other column names, then rows of label lines and one figure line per
+    value column: "指标名称 / 目标值 / 实际完成值 / 参保率 / ≥95% / 96.2%", or with several label columns whose
+    cells a row repeats only when they change ("一级指标 / 二级指标 / 三级指标 / 指标值 / 实际完成值 / 产出指标 /
+    数量指标 / 参保人数 / ≥43000人 / 43230人 / 参保率 / ≥95% / 96.2%"). The value columns are the first row's
+    figures; the label columns what the header holds besides them. Score columns (分值, 得分) are left out."""
     if not _is_group_line(stripped[i]) or not CELLS_HEADER_RE.search(stripped[i]):
         return None
+
     def non_blank(start: int, count: int) -> list[int]:
         found: list[int] = []
         k = start
@@ -655,26 +659,43 @@ def _read_cells(text: str, lines: list[Span], stripped: list[str], i: int) -> tu
     def figure(k: int) -> bool:  # a figure, an empty mark or a unit column's cell
         return is_value_cell(stripped[k]) or stripped[k] in PLACEHOLDER_CELLS or stripped[k] in CELL_UNITS
 
-    head = non_blank(i, 10)  # the header and the first row's label: a look at a few lines only
+    head = non_blank(i, 24)  # the header and the first row: a look at a few lines only
     first = next((n for n, k in enumerate(head) if figure(k)), None)
-    if first is None or first < 3:
+    if first is None:
         return None
-    width = first - 1  # header cells: the first row's label comes right before its first figure
-    if width > 8 or not all(_is_column_header(stripped[k]) for k in head[1:width]):
+    run = next((n for n in range(first, len(head)) if not figure(head[n])), len(head)) - first
+    # the first row names all its label cells (k of them), or only its own label
+    shapes = [(first - run) // 2] if (first - run) % 2 == 0 else []
+    shapes += [first - run - 1]
+    labels = next((k for k in shapes if 1 <= k <= 4 and k + run <= 10 and
+                   all(_is_column_header(stripped[j]) for j in head[1:k + run])), None)
+    if labels is None:
         return None
-    filled = non_blank(i, 2000)  # blank lines between cells skipped
-    rows = [FlatRow([_cell(text, lines[k]) for k in filled[:width]], lines[i].start, lines[filled[width - 1]].end)]
+    width = labels + run  # header cells
+    header = head[:width]
+    kept = [n for n in range(width) if n < labels or not SCORE_COLUMN_RE.search(stripped[header[n]])]
+    filled = non_blank(i, 4000)  # blank lines between cells skipped
+    rows = [FlatRow([_cell(text, lines[header[n]]) for n in kept], lines[i].start, lines[header[-1]].end)]
     n, last = width, -1
-    while n + width <= len(filled):
-        label, values = filled[n], filled[n + 1:n + width]
-        if not _is_label_cell(stripped[label]) or len(stripped[label]) > 40 or not all(figure(k) for k in values) \
-                or not any(is_value_cell(stripped[k]) for k in values):
+    while n < len(filled):
+        names: list[int] = []
+        while n < len(filled) and len(names) < labels and not figure(filled[n]):
+            names.append(filled[n])
+            n += 1
+        values = filled[n:n + run]
+        if not names or len(values) < run or not all(figure(k) for k in values) or \
+                not any(is_value_cell(stripped[k]) for k in values) or \
+                (n + run < len(filled) and figure(filled[n + run])) or \
+                not all(_is_label_cell(stripped[k]) and len(stripped[k]) <= 40 for k in names):
             break
-        cells = [_cell(text, lines[k]) for k in [label] + values]
+        for k in names[:-1]:  # the group cells a row repeats when they change ("产出指标", "数量指标")
+            rows.append(FlatRow([_cell(text, lines[k])], lines[k].start, lines[k].end))
+        cells = [_cell(text, lines[names[-1]])] + [_cell(text, lines[values[m]]) for m in range(run)
+                                                  if labels + m in kept]
         rows.append(FlatRow(cells, cells[0].start, cells[-1].end))
         last = values[-1]
-        n += width
-    return (last, rows) if len(rows) >= 2 else None
+        n += run
+    return (last, rows) if last >= 0 else None
 
 
 def _read_spaced(text: str, lines: list[Span], stripped: list[str], i: int) -> tuple[int, list[FlatRow]] | None:

@@ -372,12 +372,16 @@ class FlatTableReader:
             if value is None:
                 continue
             number, approximation = value
+            own_fund = fund
             scope = self.vocab.funds[fund].scope
             if scope and indicator not in scope:
-                continue
+                # a subsidy transfer's table states its scheme's figures too (住院报销比例): the scheme's
+                own_fund = self.vocab.funds[fund].broader
+                if not own_fund or (self.vocab.funds[own_fund].scope and indicator not in self.vocab.funds[own_fund].scope):
+                    continue
             seen.add(key)
             region = frame.region or self.r.home or ""
-            obs = ctx.observation(region=region, year=year, fund=fund, indicator=indicator, basis=basis,
+            obs = ctx.observation(region=region, year=year, fund=own_fund, indicator=indicator, basis=basis,
                                   statistic="level", value=number, unit=concept.unit, start=surface.start,
                                   end=surface.end, quote_start=row.label.start, quote_end=cell.end)
             yield dataclasses.replace(obs, approximation=approximation) if approximation != "exact" else obs
