@@ -515,6 +515,7 @@ def test_money_allocated_to_a_fund(tmp_path, body, key, value):
     "我县收到上级医疗救助补助资金320万元。",  # money received, not allocated
     "医疗救助补助资金比上年增加320万元。",  # a change
     "职工医保各级补助资金320万元。",  # no money of the employee fund in the code list: some subsidy
+    "城乡居民医保资金320万元。",  # 资金 of what kind: the fund's money or a grant, unsaid
 ])
 def test_money_that_is_a_share_received_or_a_change_is_no_allocation(tmp_path, body):
     values = {o.value for o in _observations(tmp_path, PROJECT + body)}

@@ -53,7 +53,7 @@ LEVEL_RE = re.compile(r"中央|自治区|自治州|省|市|县|区|州")
 ALLOCATED_RE = re.compile(r"(?<!基)资金")  # 资金 (money allocated), not 基金 (an insurance fund)
 MONEY_TAIL_RE = re.compile(r"(?:共计|合计|总计|总额|为|计|共|达|:|：|\s)*")
 MONEY_GAP_RE = re.compile(
-    r"(?P<levels>(?:中央|自治区|自治州|各级|省|市|县|区|州|级|财政|直达|和|与|及|、|\s)*)(?:补助|补贴|专项|转移支付)?资金"
+    r"(?P<levels>(?:中央|自治区|自治州|各级|省|市|县|区|州|级|财政|直达|和|与|及|、|\s)*)(?:补助|补贴|专项|转移支付)资金"
     r"(?:共计|合计|总计|总额|为|计|共|达|:|：|\s)*")
 MONEY_USED_RE = re.compile(r"收到|到位|到账|拨付|支付|支出|使用|结余|结存|收入")
 AGAINST_PLAN_RE = re.compile(r"(?:比|较|相比)[^,，。;；]{0,4}(?:预算|目标|计划)")
