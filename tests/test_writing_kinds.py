@@ -3,6 +3,7 @@ not copied from a report): the rule must read the kind, whatever the region or t
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -401,3 +402,199 @@ def test_the_parts_of_a_total_stay_totals(tmp_path):
     facts = _facts(tmp_path, HEAD + "城乡居民医保基金收入5265万元,其中财政补助收入3798万元,个人缴费收入1200万元。")
     assert facts[(2023, "resident", "fiscal_subsidy_income", "actual", "level")][0] == Decimal("37980000")
     assert facts[(2023, "resident", "premium_income", "actual", "level")][0] == Decimal("12000000")
+
+
+# --- four kinds of writing of held-out documents, each in several wordings, with a look-alike that is no figure ------
+
+def _observations(tmp_path, text: str, name: str = "x-2023.txt"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return process_file(path).observations
+
+
+def _found(tmp_path, text: str, key: tuple, value: str, name: str = "x-2023.txt") -> None:
+    """The fact ``key`` (year, fund, indicator, basis) has ``value`` and its quote holds the figure."""
+    found = [o for o in _observations(tmp_path, text, name) if (o.year, o.fund, o.indicator, o.basis) == key
+             and o.statistic == "level"]
+    assert found, key
+    assert found[0].value == Decimal(value)
+    assert found[0].surface in found[0].quote
+    number = re.search(r"\d[\d,]*(?:\.\d+)?", found[0].surface).group()
+    assert number in found[0].quote
+
+
+@pytest.mark.parametrize(("body", "key", "value"), [
+    # a unit before its number, glued to the label (a flattened cell read as text)
+    ("城乡居民医保基金当期结余亿元-4.16。", (2023, "resident", "current_balance", "actual"), "-416000000"),
+    ("职工医保基金累计结余万元3560.8。", (2023, "employee", "cumulative_balance", "actual"), "35608000"),
+    ("职工医保参保人数万人15.77。", (2023, "employee", "enrollment", "actual"), "157700"),
+    # in brackets, with or without a colon or a space
+    ("职工医保基金收入(万元):1234.5,支出(万元):1100.2。", (2023, "employee", "expenditure", "actual"), "11002000"),
+    ("城乡居民医保参保人数(人) 12345。", (2023, "resident", "enrollment", "actual"), "12345"),
+    ("城乡居民医保住院人次(万人次):12.6。", (2023, "resident", "inpatient_visits", "actual"), "126000"),
+    ("城乡居民医保政策范围内住院报销比例(%):68.5。", (2023, "resident", "inpatient_reimbursement_policy", "actual"), "68.5"),
+    # in a table cell of its own, or glued to the cell's label
+    ("项目 | 本期 | 上年同期\n居民医保参保人数 | 万人48.62 | 万人47.10\n居民医保基金收入 | 万元12345.6 | 万元11111.1\n",
+     (2022, "resident", "income", "actual"), "111111000"),
+    ("指标 | 本期\n职工医保基金当期结余亿元-4.16 |\n", (2023, "employee", "current_balance", "actual"), "-416000000"),
+])
+def test_a_unit_written_before_its_number(tmp_path, body, key, value):
+    _found(tmp_path, HEAD + body, key, value)
+
+
+@pytest.mark.parametrize(("body", "value"), [
+    ("职工医保参保人12345。", "12345"),  # 参保人 is a noun, not a unit
+    ("城乡居民医保基金收入(万元)2023年度决算情况如下。", "20230000"),  # a year after the unit
+    ("职工医保基金收入万元1、利息收入。", "10000"),  # a list number after the unit
+    ("联系电话(万元)0731-8888888。", "7310000"),  # a phone number
+    ("职工医保基金收入(万元) 2022 2023\n", "20220000"),  # years heading columns
+])
+def test_a_number_after_a_unit_that_is_no_figure(tmp_path, body, value):
+    values = {o.value for o in _observations(tmp_path, HEAD + body)}
+    assert Decimal(value) not in values and Decimal(value.rstrip("0") or "0") not in values
+
+
+@pytest.mark.parametrize(("body", "key", "value"), [
+    # 各级 (all levels) before a head label: the whole, per person under a per-person standard
+    ("城乡居民医保人均筹资标准1020元,其中个人缴费380元,各级财政补助640元。",
+     (2023, "resident", "per_capita_fiscal_subsidy", "policy"), "640"),
+    # words of when and how between the label and its figure
+    ("职工医保基金累计结余截至年底达到3.1亿元。", (2023, "employee", "cumulative_balance", "actual"), "310000000"),
+    ("职工医保基金支出当年实际发生4.8亿元。", (2023, "employee", "expenditure", "actual"), "480000000"),
+    ("城乡居民医保基金收入年内累计实现5.2亿元。", (2023, "resident", "income", "actual"), "520000000"),
+    ("职工医保参保人数期末达12.3万人。", (2023, "employee", "enrollment", "actual"), "123000"),
+    ("城乡居民医保基金支出本期4.8亿元。", (2023, "resident", "expenditure", "actual"), "480000000"),
+    # a year or a date between the label and its figure
+    ("城乡居民医保个人缴费标准2023年度为每人380元。", (2023, "resident", "per_capita_contribution", "policy"), "380"),
+    ("城乡居民医保基金累计结余截至2023年12月31日为3.1亿元。", (2023, "resident", "cumulative_balance", "actual"),
+     "310000000"),
+    ("职工医保基金累计结余截至2023年12月底达2.9亿元。", (2023, "employee", "cumulative_balance", "actual"), "290000000"),
+    # per-person words between a standard's label and its figure
+    ("2023年城乡居民医保财政人均补助标准为每人每年640元。", (2023, "resident", "per_capita_fiscal_subsidy", "policy"), "640"),
+    ("城乡居民医保个人缴费标准提高到每人每年380元。", (2023, "resident", "per_capita_contribution", "policy"), "380"),
+])
+def test_a_qualifier_between_a_label_and_its_figure(tmp_path, body, key, value):
+    _found(tmp_path, HEAD + body, key, value)
+
+
+@pytest.mark.parametrize(("body", "value"), [
+    ("城乡居民医保基金收入5265万元,其中区级财政补助3798万元。", "37980000"),  # one level's share: no id
+    ("城乡居民医保人均筹资标准1020元,其中个人缴费380元,中央财政补助400元。", "400"),  # one level's, per person
+    ("城乡居民医保基金支出当年实现困难群众100%资助到位。", "100"),  # 实现 with an unnamed subject
+    ("城乡居民医保参保人数完成全年目标任务的98.5%。", "98.5"),  # a share of a target
+    ("城乡居民医保住院人次截至12月底日均120人次。", "120"),  # a daily average is another measure
+    ("职工医保基金收入5.2亿元和截至年底4.8亿元。", "480000000"),  # another figure after the label
+])
+def test_a_qualifier_that_names_something_else_keeps_the_figure_out(tmp_path, body, value):
+    assert Decimal(value) not in {o.value for o in _observations(tmp_path, HEAD + body)}
+
+
+PROJECT = "衡阳县医疗保障局2021年项目支出绩效评价报告\n"
+
+
+@pytest.mark.parametrize(("body", "key", "value"), [
+    # a grant to a fund, named by the levels that give it: the fund's money to spend, as budgeted
+    ("项目:中央直达资金2021年医疗救助中央省补助资金1079.67万。", (2021, "medical_assistance", "expenditure", "budget"),
+     "10796700"),
+    ("2021年医疗救助中央和省级补助资金共计856.3万元,已全部拨付。",
+     (2021, "medical_assistance", "expenditure", "budget"), "8563000"),
+    ("近日,省财政厅下达2021年医疗救助补助资金3000万元。", (2021, "medical_assistance", "expenditure", "budget"),
+     "30000000"),
+    ("医疗救助专项资金1200万元。", (2021, "medical_assistance", "expenditure", "budget"), "12000000"),
+    # the resident fund's money is its subsidy transfers: the subsidy due
+    ("市财政局下达2021年城乡居民医保补助资金5200万元。", (2021, "resident_subsidy", "fiscal_subsidy_due", "budget"),
+     "52000000"),
+])
+def test_money_allocated_to_a_fund(tmp_path, body, key, value):
+    _found(tmp_path, PROJECT + body, key, value)
+
+
+@pytest.mark.parametrize("body", [
+    "2021年医疗救助补助资金1200万元,其中中央补助资金800万元。",  # one level's share after 其中
+    "我县收到医疗救助中央补助资金320万元。",  # one level, received
+    "我县收到上级医疗救助补助资金320万元。",  # money received, not allocated
+    "医疗救助补助资金比上年增加320万元。",  # a change
+    "职工医保各级补助资金320万元。",  # no money of the employee fund in the code list: some subsidy
+    "城乡居民医保资金320万元。",  # 资金 of what kind: the fund's money or a grant, unsaid
+])
+def test_money_that_is_a_share_received_or_a_change_is_no_allocation(tmp_path, body):
+    values = {o.value for o in _observations(tmp_path, PROJECT + body)}
+    assert Decimal("3200000") not in values and Decimal("8000000") not in values
+
+
+@pytest.mark.parametrize(("table", "key", "value"), [
+    # a target table flattened one cell per line: header, column names, then label and one figure per column
+    ("指标名称\n目标值\n实际完成值\n城乡居民医保参保率\n≥95%\n96.2%\n住院费用政策范围内报销比例\n≥70%\n71.5%\n",
+     (2023, "resident", "coverage_rate_registered", "target"), "95"),
+    ("指标名称\n目标值\n实际完成值\n城乡居民医保参保率\n≥95%\n96.2%\n住院费用政策范围内报销比例\n≥70%\n71.5%\n",
+     (2023, "resident", "inpatient_reimbursement_policy", "actual"), "71.5"),
+    # other columns (budget, execution), units in the cells, blank lines between the cells
+    ("项目\n\n预算数\n\n执行数\n\n职工医保基金收入\n\n5200万元\n\n5312.4万元\n\n职工医保基金支出\n\n4800万元\n\n4650.2万元\n",
+     (2023, "employee", "expenditure", "actual"), "46502000"),
+    ("项目名称\n年初预算数\n全年执行数\n城乡居民医保参保人数\n45000人\n45210人\n城乡居民医保基金收入\n1.2亿元\n1.25亿元\n",
+     (2023, "resident", "enrollment", "budget"), "45000"),
+    # a unit column, year columns
+    ("指标\n单位\n目标值\n完成值\n城乡居民医保参保率\n%\n95\n96.2\n城乡居民医保基金收入\n万元\n5200\n5312.4\n",
+     (2023, "resident", "income", "actual"), "53124000"),
+    ("指标名称\n2022年\n2023年\n职工医保参保人数\n12.1万人\n12.6万人\n职工医保基金收入\n3.1亿元\n3.4亿元\n",
+     (2022, "employee", "enrollment", "actual"), "121000"),
+])
+def test_a_table_flattened_one_cell_per_line(tmp_path, table, key, value):
+    _found(tmp_path, "某县医疗保障局2023年城乡居民医保主要指标完成情况\n" + table, key, value)
+
+
+EVALUATION_CELLS = ("一级指标\n二级指标\n三级指标\n年度指标值\n实际完成值\n分值\n得分\n产出指标\n数量指标\n"
+                    "城乡居民医保参保人数\n≥43000人\n43230人\n10\n10\n城乡居民医保参保率\n≥95%\n96.2%\n10\n9\n"
+                    "效益指标\n社会效益指标\n政策范围内住院费用报销比例\n≥70%\n71.5%\n10\n10\n")
+
+
+@pytest.mark.parametrize(("key", "value"), [
+    # several label columns, whose cells a row repeats only when they change; score columns left out
+    ((2023, "resident", "enrollment", "actual"), "43230"),
+    ((2023, "resident", "coverage_rate_registered", "target"), "95"),
+    # a subsidy transfer's evaluation states its scheme's figures too
+    ((2023, "resident", "inpatient_reimbursement_policy", "actual"), "71.5"),
+])
+def test_an_evaluation_table_flattened_one_cell_per_line(tmp_path, key, value):
+    _found(tmp_path, "某县医疗保障局2023年城乡居民医保补助资金绩效自评表\n" + EVALUATION_CELLS, key, value)
+
+
+def test_the_score_columns_of_a_flattened_evaluation_give_no_figure(tmp_path):
+    found = _observations(tmp_path, "某县医疗保障局2023年城乡居民医保补助资金绩效自评表\n" + EVALUATION_CELLS)
+    assert found and all(o.value not in (Decimal("10"), Decimal("9")) for o in found)
+
+
+@pytest.mark.parametrize(("caption", "expected"), [
+    ("单位:万元\n", Decimal("46502000")),  # the unit in the caption
+    ("", None),  # money without a unit anywhere: no figure
+])
+def test_a_table_one_cell_per_line_takes_its_captions_unit(tmp_path, caption, expected):
+    text = ("某县医疗保障局2023年职工医保基金预算执行情况\n" + caption + "项目\n预算数\n执行数\n职工医保基金收入\n5200\n"
+            "5312.4\n职工医保基金支出\n4800\n4650.2\n")
+    found = {(o.indicator, o.basis): o.value for o in _observations(tmp_path, text)}
+    assert found.get(("expenditure", "actual")) == expected
+
+
+def test_lines_that_only_look_like_one_cell_per_line_are_no_table(tmp_path):
+    # a heading naming 项目, then short lines and dates: no header of columns, no rows of figures
+    text = ("某县医疗保障局2023年城乡居民医保主要指标完成情况\n项目名称\n医保信息化建设\n实施时间\n2023年\n"
+            "联系电话\n0731-8888888\n")
+    assert not _observations(tmp_path, text)
+
+
+@pytest.mark.parametrize(("cells", "key", "value"), [
+    # a project table (one cell per line between |): the money rows are the project's, as budgeted
+    ("项目名称 |\n城乡居民基本医疗保险财政补助资金 |\n|\n项目资金 (万元) |\n年度资金总额:203 |\n|\n",
+     (2019, "resident_subsidy", "expenditure", "budget"), "2030000"),
+    ("项目名称 |\n医疗救助补助资金 |\n|\n项目资金(万元) |\n年度资金总额:1079.67 |\n|\n",
+     (2019, "medical_assistance", "expenditure", "budget"), "10796700"),
+    # a label with its figure glued in a cell
+    ("项目名称 |\n城乡居民基本医疗保险财政补助资金 |\n|\n质量指标 |\n补助资金按时到期 |\n补助资金及时到位100% |\n|\n",
+     (2019, "resident_subsidy", "fiscal_subsidy_arrival_rate", "actual"), "100"),
+    ("一级指标 |\n三级指标 |\n指标值 |\n|\n数量指标 |\n城乡居民医保参保率 |\n参保率≥95% |\n|\n",
+     (2019, "resident", "coverage_rate_registered", "target"), "95"),
+])
+def test_a_project_tables_cells(tmp_path, cells, key, value):
+    row = "数量指标 |\n基本医疗保险参保人数 |\n43230人 |\n|\n"  # a row of label and figure cells
+    _found(tmp_path, "部门预算项目支出绩效目标表 |\n(2019年度) |\n|\n" + cells + row, key, value, name="x-2019.txt")
+

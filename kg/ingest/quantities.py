@@ -94,8 +94,26 @@ def parse_number(text: str) -> Decimal | None:
     return Decimal(cleaned)
 
 
-def find_quantities(text: str) -> list[Quantity]:
-    """Every number in ``text`` with its unit (None when no unit follows)."""
+# A unit written before its number, glued to the label ("当期结余亿元-4.16", "收入(万元):1234.5",
+# "人数(人) 12345"): a bare 元 or 人 only in brackets (参保人12345 is no unit).
+UNIT_BEFORE_RE = re.compile(
+    r"(?<=[\u4e00-\u9fff)）])(?:[(（]\s*(?P<bracketed>万亿元|亿元|万元|千元|元|万人次|人次|万人|人|%)\s*[)）]"
+    r"|(?P<glued>万亿元|亿元|万元|千元|万人次|万人))[ \u00a0]*[:：]?[ \u00a0]*$"
+)
+UNIT_BEFORE_END_RE = re.compile(r"$|[\s,，。;；|)）]")  # the number ends there: no unit, date or item mark after
+
+
+def _unit_before(text: str, start: int, end: int) -> tuple[int, str] | None:
+    """(where the unit starts, the unit) when a unit is written right before the number at ``start``."""
+    m = UNIT_BEFORE_RE.search(text, max(0, start - 12), start)
+    if m is None or not UNIT_BEFORE_END_RE.match(text, end) or re.fullmatch(r"(?:19|20)\d\d", text[start:end]):
+        return None  # (a bare year after a unit is a column's year: "收入(万元) 2022 2023")
+    return m.start(), m.group("bracketed") or m.group("glued")
+
+
+def find_quantities(text: str, unit_before: bool = False) -> list[Quantity]:
+    """Every number in ``text`` with its unit (None when no unit follows; with ``unit_before``, the
+    unit written right before a number that has none after it: the quantity then starts at the unit)."""
     found: list[Quantity] = []
     for m in NUMBER_RE.finditer(text):
         start = m.start()
@@ -118,8 +136,13 @@ def find_quantities(text: str) -> list[Quantity]:
         else:
             bare = BARE_MONTH_RE.match(text, m.end("num"))
             before = text[max(0, start - 1):start]
+            prefix = _unit_before(text, start, end) if unit_before and not m.group("approx") else None
             if bare and before in ("=", "为", "约", "达") and "." in m.group("num"):
                 unit, end = "month", bare.end()
+            elif prefix is not None:
+                start = prefix[0]
+                unit, factor = SURFACE_UNITS[prefix[1]]
+                value = number * factor
         before_char = text[start - 1] if start > 0 else " "
         after_char = text[end] if end < len(text) else " "
         in_range = (before_char in RANGE_JOINERS and start >= 2 and text[start - 2].isdigit()) or (

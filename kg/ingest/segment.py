@@ -90,7 +90,7 @@ class FlatRow:
 class FlatTable:
     """A table that a web page flattened into plain lines (see :func:`find_flat_tables`)."""
 
-    layout: str  # "pipe" | "glued" | "stacked" | "spaced"
+    layout: str  # "pipe" | "glued" | "stacked" | "spaced" | "cells"
     caption: list[Span]  # lines just before the table (title, "单位:万元")
     rows: list[FlatRow]
     headings: list[Heading]
@@ -391,6 +391,7 @@ _CELL_UNIT_RE = "|".join(re.escape(u) for u in CELL_UNITS)
 # A cell that is a figure: a number with an optional comparison and unit ("≥95%", "3359.62万", "589元/人").
 VALUE_CELL_RE = re.compile(
     r"^(?P<cmp>[≥≤><]=?|大于等于|小于等于|大于|小于|不低于|不少于|不高于|不超过)?\s*"
+    r"(?:(?P<before>万亿元|亿元|万元|千元|万人次|万人|人次)\s*(?=[-−]?\d))?"  # "亿元12.5": the unit written first
     r"(?P<num>[-−]?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[-−]?\d+(?:\.\d+)?)\s*"
     rf"(?P<unit>(?:{_CELL_UNIT_RE})(?:/人(?:[./·]?[年月])?)?|万)?$"
 )
@@ -406,10 +407,24 @@ def is_value_cell(text: str) -> bool:
     return VALUE_CELL_RE.match(text.strip()) is not None
 
 
+# a label with its figure glued on, the figure carrying a unit or a bound ("补助资金及时到位100%", "参保率≥95%")
+GLUED_CELL_RE = re.compile(
+    r"^([^:：\d]*[\u4e00-\u9fff])\s*((?:[≥≤><]=?|大于|不低于|不少于)?\s*\d[\d,]*(?:\.\d+)?\s*"
+    rf"(?:{_CELL_UNIT_RE})(?:/人(?:[./·]?[年月])?)?)\s*$"
+)
+
+# a label with its unit and figure glued on, the unit first ("当期结余亿元-4.16")
+UNIT_FIRST_CELL_RE = re.compile(r"^([^:：\d]*[\u4e00-\u9fff)）])((?:万亿元|亿元|万元|千元|万人次|万人)[-−]?\d[\d,]*(?:\.\d+)?)\s*$")
+
+
 def label_value(text: str) -> tuple[int, int] | None:
-    """Where the figure of a "label:figure" cell starts and ends ("年度资金总额:203")."""
+    """Where the figure of a "label:figure" cell starts and ends ("年度资金总额:203"), or of a label
+    with its figure glued on ("补助资金及时到位100%")."""
     m = re.match(r"^([^:：]*[\u4e00-\u9fff][)）]?)\s*[:：]\s*(.+?)\s*$", text)
     if m and is_value_cell(m.group(2)):
+        return m.start(2), m.end(2)
+    m = GLUED_CELL_RE.match(text) or UNIT_FIRST_CELL_RE.match(text)
+    if m and is_value_cell(m.group(2)) and not re.search(r"(?:第|共|截至|截止)$", m.group(1)):
         return m.start(2), m.end(2)
     return None
 
@@ -423,12 +438,13 @@ def _has_data_row(rows: list[FlatRow]) -> bool:
     for row in rows:
         seen_label = False
         for cell in row.cells:
+            if label_value(cell.text) is not None and (re.search(r"[:：]", cell.text) or
+                                                       UNIT_FIRST_CELL_RE.match(cell.text.strip())):
+                return True  # "年度资金总额:203", "当期结余亿元-4.16" (a glued "参保率98%" may be prose)
             if _is_label_cell(cell.text) and not seen_label:
                 seen_label = True
             elif seen_label and is_value_cell(cell.text):
                 return True
-            elif label_value(cell.text) is not None:
-                return True  # "年度资金总额:203"
     return False
 
 
@@ -535,7 +551,8 @@ def find_flat_tables(text: str, lines: list[Span]) -> list[tuple[int, int, str, 
             i += 1
             continue
         # label + unit + number glued, or label / unit / value on three lines
-        for layout, reader in (("glued", _read_glued), ("stacked", _read_stacked), ("spaced", _read_spaced)):
+        for layout, reader in (("glued", _read_glued), ("stacked", _read_stacked), ("spaced", _read_spaced),
+                               ("cells", _read_cells)):
             found = reader(text, lines, stripped, i)
             if found:
                 last, rows = found
@@ -607,6 +624,78 @@ def _read_stacked(text: str, lines: list[Span], stripped: list[str], i: int) -> 
         else:
             break
     return (last, rows) if len([r for r in rows if len(r.cells) == 3]) >= 2 else None
+
+
+CELLS_HEADER_RE = re.compile(r"指标|项目|名称")
+PLACEHOLDER_CELLS = ("-", "—", "--", "——", "/", "无")
+SCORE_COLUMN_RE = re.compile(r"分值|得分|权重|分数")
+
+
+def _is_column_header(line: str) -> bool:
+    """A short line naming a column ("目标值", "实际完成值", "2023年"): no figure, no sentence."""
+    return 0 < len(line) <= 16 and _is_label_cell(line) and not VALUE_CELL_RE.match(line) and \
+        not re.search(r"[。;；,，:：]", line)
+
+
+def _read_cells(text: str, lines: list[Span], stripped: list[str], i: int) -> tuple[int, list[FlatRow]] | None:
+    """A table flattened one cell per line (no separators): a header line naming what the rows are
+    (指标名称, 项目, 一级指标), the other column names, then rows of label lines and one figure line per
+    value column: "指标名称 / 目标值 / 实际完成值 / 参保率 / ≥95% / 96.2%", or with several label columns whose
+    cells a row repeats only when they change ("一级指标 / 二级指标 / 三级指标 / 指标值 / 实际完成值 / 产出指标 /
+    数量指标 / 参保人数 / ≥43000人 / 43230人 / 参保率 / ≥95% / 96.2%"). The value columns are the first row's
+    figures; the label columns what the header holds besides them. Score columns (分值, 得分) are left out."""
+    if not _is_group_line(stripped[i]) or not CELLS_HEADER_RE.search(stripped[i]):
+        return None
+
+    def non_blank(start: int, count: int) -> list[int]:
+        found: list[int] = []
+        k = start
+        while k < len(lines) and len(found) < count:
+            if stripped[k]:
+                found.append(k)
+            k += 1
+        return found
+
+    def figure(k: int) -> bool:  # a figure, an empty mark or a unit column's cell
+        return is_value_cell(stripped[k]) or stripped[k] in PLACEHOLDER_CELLS or stripped[k] in CELL_UNITS
+
+    head = non_blank(i, 24)  # the header and the first row: a look at a few lines only
+    first = next((n for n, k in enumerate(head) if figure(k)), None)
+    if first is None:
+        return None
+    run = next((n for n in range(first, len(head)) if not figure(head[n])), len(head)) - first
+    # the first row names all its label cells (k of them), or only its own label
+    shapes = [(first - run) // 2] if (first - run) % 2 == 0 else []
+    shapes += [first - run - 1]
+    labels = next((k for k in shapes if 1 <= k <= 4 and k + run <= 10 and
+                   all(_is_column_header(stripped[j]) for j in head[1:k + run])), None)
+    if labels is None:
+        return None
+    width = labels + run  # header cells
+    header = head[:width]
+    kept = [n for n in range(width) if n < labels or not SCORE_COLUMN_RE.search(stripped[header[n]])]
+    filled = non_blank(i, 4000)  # blank lines between cells skipped
+    rows = [FlatRow([_cell(text, lines[header[n]]) for n in kept], lines[i].start, lines[header[-1]].end)]
+    n, last = width, -1
+    while n < len(filled):
+        names: list[int] = []
+        while n < len(filled) and len(names) < labels and not figure(filled[n]):
+            names.append(filled[n])
+            n += 1
+        values = filled[n:n + run]
+        if not names or len(values) < run or not all(figure(k) for k in values) or \
+                not any(is_value_cell(stripped[k]) for k in values) or \
+                (n + run < len(filled) and figure(filled[n + run])) or \
+                not all(_is_label_cell(stripped[k]) and len(stripped[k]) <= 40 for k in names):
+            break
+        for k in names[:-1]:  # the group cells a row repeats when they change ("产出指标", "数量指标")
+            rows.append(FlatRow([_cell(text, lines[k])], lines[k].start, lines[k].end))
+        cells = [_cell(text, lines[names[-1]])] + [_cell(text, lines[values[m]]) for m in range(run)
+                                                  if labels + m in kept]
+        rows.append(FlatRow(cells, cells[0].start, cells[-1].end))
+        last = values[-1]
+        n += run
+    return (last, rows) if last >= 0 else None
 
 
 def _read_spaced(text: str, lines: list[Span], stripped: list[str], i: int) -> tuple[int, list[FlatRow]] | None:

@@ -1,5 +1,5 @@
-"""Facts in tables that web pages flattened (``|``-separated rows, one cell per line, label+unit+value
-glued, label / unit / value on three lines, space-separated cells): see
+"""Facts in tables that web pages flattened (``|``-separated rows, one cell per line with or without
+``|``, label+unit+value glued, label / unit / value on three lines, space-separated cells): see
 :func:`yibao.ingest.segment.find_flat_tables` for how they are recognised.
 
 Unlike the Word tables of :mod:`yibao.ingest.extractors.tables`, whose columns name the indicators,
@@ -37,6 +37,7 @@ UNIT_IN_PARENS_RE = re.compile(r"[(（]\s*(万亿元|亿元|万元|千元|元|�
 # Words a label may hold besides a fund's name without naming an item of its own.
 FILLER_RE = re.compile(r"其中|合计|小计|总计|基本医疗保险|基本医疗|基本医保|医疗保险|医疗|医保|基金|金额|[\s:：、,，.。()（）\-—]")
 ALLOCATED_RE = re.compile(r"(?<!基)资金")  # 资金 (money allocated), not 基金 (an insurance fund)
+PROJECT_NAME_RE = re.compile(r"(?:项目|转移支付)[()（）项目]*名称")
 # An opening balance is the previous year's cumulative balance (see the vocabulary's conventions).
 OPENING_BALANCE_RE = re.compile(r"(?:上年|上期|期初|年初)末?(?:累计|滚存)?(?:结余|结存)")
 PREVIOUS_YEAR_RE = re.compile(r"上年|去年|上期")
@@ -134,9 +135,15 @@ class FlatTableReader:
                         row.values.append((j, cell, cell))
                 else:
                     split = label_value(self.norm[cell.start:cell.end])
-                    if split is not None and row.label is None:
+                    if split is not None and not row.values:
+                        # "项目资金(万元) | 年度资金总额:203": the cell's own label names the figure, the label
+                        # before it at most the unit; unless that one names the indicator ("城乡居民医保参保率 |
+                        # 参保率≥95%": the cell repeats it)
+                        outer = UNIT_IN_PARENS_RE.search(row.label.text) if row.label is not None else None
+                        row.unit = row.unit or (outer.group(1) if outer else None)
                         value = Cell(cell.start + split[0], cell.start + split[1], cell.text[split[0]:split[1]])
-                        row.label = Cell(cell.start, cell.start + split[0], cell.text[:split[0]])
+                        if row.label is None or self.indicator(row.label)[0] is None:
+                            row.label = Cell(cell.start, cell.start + split[0], cell.text[:split[0]])
                         row.values.append((j, value, value))
                     elif not row.values:
                         row.label = cell
@@ -203,6 +210,7 @@ class FlatTableReader:
         table_unit = self._table_unit(caption, rows, headers)
         title_fund = self._title_fund(" ".join([caption] + [h.cells[0].text for h, _ in headers if h.cells]), rows)
         header_of = self._header_for(headers)
+        self.project_fund = self._project_fund(caption, headers, rows)
         section_fund: str | None = None
         emitted: set[tuple] = set()  # a key stated twice in a section: the later row is a part of the first
         for row in rows:
@@ -231,6 +239,30 @@ class FlatTableReader:
             if m:
                 return m.group(1)
         return None
+
+    def _project_fund(self, caption: str, headers, rows: list[Row]) -> str | None:
+        """The allocated money (资金, not 基金) a project table is about: the fund its 项目名称 row names
+        ("项目名称 | 城乡居民基本医疗保险财政补助资金"), else the one its title names as such money
+        ("医疗救助补助资金转移支付项目绩效目标自评表")."""
+        named = [source.cells for source, _ in headers] + [r.source.cells for r in rows]
+        for cells in named:
+            texts = [c.text.strip() for c in cells if c.text.strip()]
+            if len(texts) >= 2 and PROJECT_NAME_RE.search(texts[0]) and ALLOCATED_RE.search(texts[1]):
+                found = {self._money_of(m) for m in self.lx.funds(texts[1])}
+                if len(found) == 1:
+                    return found.pop()
+        found = {m.id for m in self.lx.funds(caption) if ALLOCATED_RE.search(m.surface)}
+        return found.pop() if len(found) == 1 else None
+
+    def _money_of(self, mention) -> str:
+        """The fund of money allocated to what ``mention`` names: itself when named as money
+        (医疗救助补助资金), else the scheme's one part the code list names as money (城乡居民基本医疗保险
+        财政补助资金 → the resident fund's subsidy transfers)."""
+        if ALLOCATED_RE.search(mention.surface):
+            return mention.id
+        parts = [c.id for c in self.vocab.funds.values() if c.broader == mention.id
+                 and any(ALLOCATED_RE.search(label) for label in c.labels_zh)]
+        return parts[0] if len(parts) == 1 else mention.id
 
     def _title_fund(self, caption: str, rows: list[Row]) -> str | None:
         """The fund the title names, unless the title lists what the rows name (…医疗保险和生育保险主要指标)."""
@@ -304,6 +336,9 @@ class FlatTableReader:
         row_indicator, offset = self._indicator(row)
         fund = self._fund(row, rows, title_fund, section_fund, frame)
         row_basis = self.basis_of(self.norm[row.label.start:row.label.end])
+        allocated = ALLOCATED_RE.search(self._core(row.label)) is not None and not self.funds(row.label)
+        if allocated and self.project_fund:
+            fund = self.project_fund  # "年度资金总额", "补助资金及时到位": the project's money
         seen: set[tuple] = set()
         shift = len(columns) - len(row.source.cells) if len(columns) > len(row.source.cells) else 0
         for j, cell, surface in row.values:
@@ -323,7 +358,8 @@ class FlatTableReader:
             concept = self.vocab.indicators[indicator]
             is_rate = concept.unit == "percent"
             basis = col.basis or row_basis or (row.group and self.basis_of(row.group.label.text)) or \
-                concept.default_basis or frame.basis or "actual"
+                concept.default_basis or ("budget" if allocated and concept.unit == "yuan" else None) or \
+                frame.basis or "actual"  # money allocated to a project ("年度资金总额:203") is its budget
             if is_rate and basis != "target":
                 basis = "actual"
             if concept.default_basis == "policy":
@@ -336,12 +372,16 @@ class FlatTableReader:
             if value is None:
                 continue
             number, approximation = value
+            own_fund = fund
             scope = self.vocab.funds[fund].scope
             if scope and indicator not in scope:
-                continue
+                # a subsidy transfer's table states its scheme's figures too (住院报销比例): the scheme's
+                own_fund = self.vocab.funds[fund].broader
+                if not own_fund or (self.vocab.funds[own_fund].scope and indicator not in self.vocab.funds[own_fund].scope):
+                    continue
             seen.add(key)
             region = frame.region or self.r.home or ""
-            obs = ctx.observation(region=region, year=year, fund=fund, indicator=indicator, basis=basis,
+            obs = ctx.observation(region=region, year=year, fund=own_fund, indicator=indicator, basis=basis,
                                   statistic="level", value=number, unit=concept.unit, start=surface.start,
                                   end=surface.end, quote_start=row.label.start, quote_end=cell.end)
             yield dataclasses.replace(obs, approximation=approximation) if approximation != "exact" else obs
@@ -351,7 +391,9 @@ class FlatTableReader:
         if m is None:
             return None
         number = Decimal(m.group("num").replace(",", "").replace("−", "-"))
-        written = m.group("unit") or context_unit
+        if m.group("before") and m.group("unit"):
+            return None  # a unit on both sides: no figure we can read
+        written = m.group("unit") or m.group("before") or context_unit
         if written == "万":
             base, factor = (unit, 10**4) if unit in ("yuan", "person", "person_time") else (None, 1)
         elif written:

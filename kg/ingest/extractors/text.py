@@ -48,6 +48,14 @@ def _target_floor(window: str, q: Quantity) -> bool:
     return q.unit == "percent" and TARGET_FLOOR_RE.search(window) is not None
 
 
+# money allocated to a fund: after its name, the levels of government giving it, then 资金
+LEVEL_RE = re.compile(r"中央|自治区|自治州|省|市|县|区|州")
+ALLOCATED_RE = re.compile(r"(?<!基)资金")  # 资金 (money allocated), not 基金 (an insurance fund)
+MONEY_TAIL_RE = re.compile(r"(?:共计|合计|总计|总额|为|计|共|达|:|：|\s)*")
+MONEY_GAP_RE = re.compile(
+    r"(?P<levels>(?:中央|自治区|自治州|各级|省|市|县|区|州|级|财政|直达|和|与|及|、|\s)*)(?:补助|补贴|专项|转移支付)资金"
+    r"(?:共计|合计|总计|总额|为|计|共|达|:|：|\s)*")
+MONEY_USED_RE = re.compile(r"收到|到位|到账|拨付|支付|支出|使用|结余|结存|收入")
 AGAINST_PLAN_RE = re.compile(r"(?:比|较|相比)[^,，。;；]{0,4}(?:预算|目标|计划)")
 PER_PERSON_ASIDE_RE = re.compile(r"\s*\(\s*(?:人均|每人)[\u4e00-\u9fff]{0,4}")  # "(人均85元)" after a total
 FIGURE_BEFORE_RE = re.compile(r"\d\s*(?:万|亿)?(?:人次|人|名)$")  # "281473人参保": the label follows its count
@@ -60,6 +68,13 @@ GAP_WORDS_RE = re.compile(
     r"同比|同期|比上年|较上年|比|较|占|总|全年|年度|年末|年底|当年|本年|平均|人均|按|其中|增幅|降幅|资金|"
     r"增长率|增长速度|增速|幅度|速度|率|额|金额|合|净|末|底|初|达到了|升至|降至|提升|上涨|下降了|"
     r"持续|继续|稳定在|保持在|维持在|基金|大于|不低于|不少于|每人每年|每年每人|每人|[^\u4e00-\u9fff]"
+)
+# Between an indicator's label and its figure, also when and how the figure came about ("累计结余截至年底
+# 达到", "支出当年实际发生", "收入年内累计实现", "参保人数期末达"): not a thing of its own.
+LABEL_GAP_RE = re.compile(
+    r"(?:19|20)\d\d\s*年度?|\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?(?:底|末)?|"
+    r"截至|截止|年底|年末|期末|月底|目前|本期|当期|本年度|年内|全年|实际发生|发生|累计完成|完成|实现|"
+    + GAP_WORDS_RE.pattern
 )
 
 
@@ -181,7 +196,7 @@ class TextExtractor:
             prev = norm[a.start - 1] if a.start > start else ""
             if "\u4e00" <= prev <= "\u9fff" and a.start not in ends and \
                     not FIGURE_BEFORE_RE.search(norm, max(start, a.start - 8), a.start) and \
-                    not re.search(r"(?:总|年|度|月|期|的|及|和|与|等|其|中|实际|全年|平均|人均)$", norm[max(start, a.start - 2):a.start]):
+                    not re.search(r"(?:总|年|度|月|期|的|及|和|与|等|其|中|实际|全年|平均|人均|各级)$", norm[max(start, a.start - 2):a.start]):
                 a.blocked = True
         # a region, policy or basis word inside a fund or indicator label is part of that label
         labels = Spans((a.start, a.end) for a in out if a.kind in ("fund", "indicator"))
@@ -210,7 +225,7 @@ class TextExtractor:
 
     def _paragraph(self, norm: str, start: int, end: int, section: Frame) -> list[TextFact]:
         anchors = self.anchors(norm, start, end)
-        quantities = [q for q in find_quantities(norm[start:end])]
+        quantities = find_quantities(norm[start:end], unit_before=True)
         quantities = [replace(q, start=q.start + start, end=q.end + start) for q in quantities]
         year_spans = Spans((a.start, a.end) for a in anchors if a.kind == "year")
         quantities = [q for q in quantities if not year_spans.covers(q.start)]
@@ -366,10 +381,19 @@ class TextExtractor:
         floor = _target_floor(window, q)
         if (COMPARISON_RE.search(window) and not floor) or AFTER_COMPARISON_RE.match(norm[q.end:q.end + 4]):
             return None  # "低于3个月", "9个月以上": a threshold, not a value
+        money = self._allocated_money(norm, q, c_start, c_end, before, prev_q, state, section, c_quants)
+        if money is not None:
+            return money  # "医疗救助中央省补助资金1079.67万": the money allocated to the fund
         # the gap between the last label or number and this number must hold only connectives
         last_end = max([a.end for a in before] + [prev_q, c_start])
         coverage = self._coverage_of(norm, c_start, q, state)
-        if enum is None and coverage is None and GAP_WORDS_RE.sub("", norm[last_end:q.start]):
+        labels = [a for a in before if a.kind not in ("basis", "year", "relyear")]
+        lead = labels[-1] if labels and labels[-1].kind == "indicator" else None
+        if lead is not None and any(x.unit is not None and lead.end <= x.start for x in c_quants if x.end <= q.start):
+            lead = None  # another figure after the label
+        # from the indicator's label: words of when and how, dates ("累计结余截至2023年12月31日为3.1亿元")
+        if enum is None and coverage is None and GAP_WORDS_RE.sub("", norm[last_end:q.start]) and \
+                (lead is None or LABEL_GAP_RE.sub("", norm[lead.end:q.start])):
             state.unnamed_at = q.start
             return None
         # the label after the figure ("36.01万名参保职工", "共有281473人参保"): a short one only in the figure's unit
@@ -450,6 +474,42 @@ class TextExtractor:
             if not groups and qualifier:
                 quote_start = min(quote_start, state.group_at)  # the quote names the group
         return TextFact(value_q, region, year, fund, indicator, basis, statistic, quote_start, quote_end, qualifier)
+
+    def _allocated_money(self, norm: str, q: Quantity, c_start: int, c_end: int, before: list[Anchor], prev_q: int,
+                         state: _State, section: Frame, c_quants: list[Quantity]) -> TextFact | None:
+        """A sum of money allocated to a fund, named as such right before it: the fund's name as money
+        ("医疗救助补助资金3000万元") or the fund followed by the money it gets ("医疗救助中央省补助资金1079.67万",
+        "城乡居民医保各级财政补助资金5200万元"). It is what the fund has to spend: the money fund's own
+        indicator (补助资金 of the resident fund: the subsidy due), else its expenditure, as budgeted
+        unless a basis word says otherwise. One level's share ("中央补助资金", "其中省级资金…") has no id."""
+        if q.unit != "yuan" or not before or before[-1].kind != "fund" or before[-1].start < prev_q:
+            return None
+        named = before[-1]
+        gap = norm[named.end:q.start]
+        if ALLOCATED_RE.search(named.mention.surface) and MONEY_TAIL_RE.fullmatch(gap):
+            fund = named.value
+        else:
+            m = MONEY_GAP_RE.fullmatch(gap)
+            if m is None or len(LEVEL_RE.findall(m.group("levels"))) == 1:
+                return None
+            fund = _money_fund(self.vocab, named.value)
+            if not any(ALLOCATED_RE.search(label) for label in self.vocab.funds[fund].labels_zh):
+                return None  # no money of that fund in the code list (职工医保各级补助资金: some subsidy)
+        if 0 <= state.parts_at < q.start or state.parens.inside(state.sentence_start, q.start) or \
+                CHANGE_RE.search(norm[prev_q:q.start]) or MONEY_USED_RE.search(norm[max(prev_q, c_start):q.start]):
+            return None  # a part of a total, a change, or money received or spent (not what was allocated)
+        concept = self.vocab.funds[fund]
+        indicator = concept.default_indicator or "expenditure"
+        if concept.scope and indicator not in concept.scope:
+            return None
+        bases = [a.value for a in before if a.kind == "basis"]
+        region = self._region(before, state, section, None)
+        year = self._year(before, prev_q, state, "level")
+        if region is None or year is None:
+            return None
+        quote_start, quote_end = _quote_span(norm, c_start, c_end, q, c_quants)
+        return TextFact(q, region, year, fund, indicator, bases[-1] if bases else "budget", "level",
+                        min(quote_start, named.start), max(quote_end, q.end))
 
     def _part_of_per_person(self, norm: str, q: Quantity, state: _State) -> bool:
         """The figure is listed after 其中 under a per-person amount of its sentence ("人均筹资标准1020元,
@@ -701,6 +761,17 @@ def _bare_money(norm: str, quantities: list[Quantity]) -> list[Quantity]:
             q = replace(q, value=q.number * factor, unit="yuan")
         out.append(q)
     return out
+
+
+def _money_fund(vocab, fund: str) -> str:
+    """The fund of money allocated to ``fund``: itself when its labels name money (医疗救助补助资金), else
+    its one part the code list names as money (the resident fund → its subsidy transfers, 补助资金)."""
+    concept = vocab.funds[fund]
+    if any(ALLOCATED_RE.search(label) for label in concept.labels_zh):
+        return fund
+    parts = [c.id for c in vocab.funds.values() if c.broader == fund
+             and any(ALLOCATED_RE.search(label) for label in c.labels_zh)]
+    return parts[0] if len(parts) == 1 else fund
 
 
 def _populations(vocab) -> dict[str, str]:
