@@ -64,7 +64,8 @@ EN_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         "fiscal_subsidy_income": ("fiscal subsidy income", "subsidy income", "government subsidy income"),
         "interest_income": ("interest income", "interest"),
         "expenditure": ("expenditure", "expenditures", "spending", "expenses", "outlays", "total expenditure",
-                        "fund expenditure", "spent"),
+                        "fund expenditure", "spent", "pay out", "paid out", "payout", "payouts",
+                        "outgoings", "disbursements", "disbursed"),
         "benefit_expenditure": ("benefit expenditure", "benefits paid", "benefit spending", "benefit payments",
                                 "benefits", "insurance benefits", "benefit"),
         "inpatient_expenditure": ("inpatient expenditure", "inpatient spending", "hospitalisation spending",
@@ -74,7 +75,9 @@ EN_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
                             "surplus", "current surplus", "annual surplus", "balance of the year", "yearly balance"),
         "cumulative_balance": ("cumulative balance", "accumulated balance", "cumulative surplus", "accumulated surplus",
                                "reserves", "fund reserves", "reserve", "fund balance", "balance carried forward",
-                               "accumulated reserves", "cumulative reserves"),
+                               "accumulated reserves", "cumulative reserves", "accumulated", "accumulation",
+                               "amassed", "built up", "stockpile", "balance left", "left in the fund",
+                               "money left", "remaining balance", "year-end balance", "closing balance"),
         "actual_balance": ("adjusted balance", "actual balance", "net balance"),
         "months_of_cover": ("months of cover", "months of coverage", "month of cover", "months covered",
                             "payable months", "months the fund can pay", "months of payment", "fund cover",
@@ -84,19 +87,39 @@ EN_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
                        "number insured", "number of insured", "number of insured persons", "insured", "participants",
                        "members insured", "insured population"),
         "enrollment_employed": ("active employees insured", "employed enrollees", "working enrollees",
-                                "enrolled active employees", "active enrollees"),
-        "enrollment_retired": ("retired enrollees", "enrolled retirees", "insured retirees"),
+                                "enrolled active employees", "active enrollees", "active employees",
+                                "active workers", "in-service employees", "employed members"),
+        "enrollment_retired": ("retired enrollees", "enrolled retirees", "insured retirees", "retirees insured",
+                               "retired employees", "retired workers", "retired members", "number of retirees"),
         "retiree_share": ("retiree share", "share of retirees", "retiree ratio", "proportion of retirees",
                           "retirement ratio"),
-        "coverage_rate_registered": ("coverage rate of the registered population", "registered coverage rate"),
-        "coverage_rate_resident": ("coverage rate of the resident population", "resident coverage rate"),
+        "coverage_rate_registered": ("coverage rate of the registered population", "registered coverage rate",
+                                     "coverage rate", "coverage rates", "enrollment rate", "enrolment rate",
+                                     "participation rate", "insurance coverage rate",
+                                     *(f"coverage rate {how} {pop}" for how in ("of the", "of", "based on the", "based on",
+                                                                                 "by the", "by", "for the", "for")
+                                       for pop in ("registered population", "household registered population",
+                                                   "hukou population", "household registration"))),
+        "coverage_rate_resident": ("coverage rate of the resident population", "resident coverage rate",
+                                   "permanent resident coverage rate", "permanent population coverage rate",
+                                   *(f"coverage rate {how} {pop}" for how in ("of the", "of", "based on the", "based on",
+                                                                               "by the", "by", "for the", "for")
+                                     for pop in ("resident population", "permanent resident population",
+                                                 "permanent population", "permanent residents",
+                                                 "usual resident population", "usual residents"))),
         "per_capita_contribution": ("per capita contribution", "individual contribution", "contribution per person",
                                     "contribution standard", "personal contribution", "individual contribution standard"),
         "per_capita_fiscal_subsidy": ("per capita subsidy", "subsidy per person", "subsidy standard",
                                       "per capita fiscal subsidy", "fiscal subsidy per capita", "per-person subsidy",
                                       "per person subsidy", "per-person government subsidy",
                                       "per person government subsidy", "government subsidy per person",
-                                      "per-capita subsidy", "subsidy per head", "per head subsidy"),
+                                      "per-capita subsidy", "subsidy per head", "per head subsidy",
+                                      *(f"{per} {kind}subsidy" for per in ("per capita", "per person", "per head")
+                                        for kind in ("government ", "fiscal ", "state ", "public ", "financial ")),
+                                      *(f"{kind}subsidy {per}" for per in ("per capita", "per person", "per head",
+                                                                           "per insured person", "per resident")
+                                        for kind in ("", "government ", "fiscal ", "state ")),
+                                      "subsidy standards", "fiscal subsidy standard", "government subsidy standard"),
         "contribution_base": ("contribution base", "contribution bases"),
         "income_execution_rate": ("income execution rate", "income budget execution", "revenue execution rate"),
         "expenditure_execution_rate": ("expenditure execution rate", "expenditure budget execution",
@@ -105,14 +128,33 @@ EN_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         "benefit_expenditure_execution_rate": ("benefit expenditure execution rate", "benefit execution rate"),
         "budget_execution_rate": ("budget execution rate", "budget execution rates", "execution rate",
                                   "execution rates", "budget execution", "budget implementation rate",
-                                  "budget implementation", "budget performance", "execution of the budget"),
+                                  "budget implementation", "budget performance", "execution of the budget",
+                                  "budget completion rate", "budget completion", "completion rate",
+                                  "budget outturn rate", "budget utilisation rate", "budget utilization rate",
+                                  "budget utilisation", "budget utilization", "share of the budget spent",
+                                  "share of its budget spent", "of the budget executed", "budget executed"),
         "inpatient_reimbursement_policy": ("in-policy reimbursement rate", "policy reimbursement rate",
-                                           "reimbursement rate within policy scope", "in-policy inpatient reimbursement"),
-        "inpatient_reimbursement_actual": ("actual reimbursement rate", "actual inpatient reimbursement rate",
-                                           "effective reimbursement rate"),
+                                           "reimbursement rate within policy scope", "in-policy inpatient reimbursement",
+                                           "in-policy reimbursement ratio", "policy-scope reimbursement rate",
+                                           "reimbursement ratio within policy scope",
+                                           "in-policy inpatient reimbursement rate", "in-policy inpatient reimbursement ratio",
+                                           "inpatient reimbursement within the policy scope",
+                                           "reimbursement rate within the policy scope",
+                                           "reimbursement ratio within the policy scope"),
+        "inpatient_reimbursement_actual": tuple(f"{kind} {what}{noun}" for kind in ("actual", "effective", "real")
+                                                for what in ("", "inpatient ", "hospitalisation ", "hospitalization ")
+                                                for noun in ("reimbursement rate", "reimbursement ratio",
+                                                             "reimbursement rates", "reimbursement ratios",
+                                                             "reimbursement", "compensation rate",
+                                                             "compensation ratio")),
         "satisfaction_rate": ("satisfaction", "satisfaction rate", "satisfaction rates"),
-        "fiscal_subsidy_due": ("subsidy due", "subsidies due", "amount due", "due subsidy"),
-        "fiscal_subsidy_received": ("subsidy received", "subsidies received", "amount received", "received subsidy"),
+        "fiscal_subsidy_due": ("subsidy due", "subsidies due", "amount due", "due subsidy", "was due", "were due",
+                               "is due", "are due", "due to receive", "owed", "should have received",
+                               "should have got", "entitled to", "payable subsidy"),
+        "fiscal_subsidy_received": ("subsidy received", "subsidies received", "amount received", "received subsidy",
+                                    "receive", "received", "actually received", "actually receive", "actually got",
+                                    "actually arrived", "subsidy that arrived", "subsidies that arrived",
+                                    "amount arrived", "amount that arrived"),
         "fiscal_subsidy_arrival_rate": ("arrival rate", "subsidy arrival rate", "fiscal subsidy arrival rate",
                                         "arrival rates", "subsidy arrival rates", "funds arrival rate",
                                         "of the fiscal subsidy they were due", "of the subsidy they were due",
@@ -227,7 +269,13 @@ ZH_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         "payment_rate": ("报销比例", "支付比例", "报销比率", "统筹支付比例"),
         "annual_cap": ("封顶线", "最高支付限额", "年度限额", "支付限额", "封顶", "最高限额"),
         "fiscal_subsidy_arrival_rate": ("到账率",),
-        "satisfaction_rate": ("满意程度",),
+        "satisfaction_rate": ("满意程度", "满意比例", "满意度调查"),
+        "budget_execution_rate": ("预算完成率", "预算完成情况", "预算执行情况", "预算执行得", "预算执行进度",
+                                  "完成率", "执行进度", "执行比例", "执行比率", "预算完成比例", "完成预算的比例",
+                                  "预算执行比例"),
+        "coverage_rate_resident": ("常住人口计算的参保率", "按常住人口的参保率", "常住人口口径参保率", "常住参保率"),
+        "coverage_rate_registered": ("户籍人口计算的参保率", "按户籍人口的参保率", "户籍人口口径参保率", "户籍参保率",
+                                     "参保覆盖率", "覆盖率"),
         "fiscal_subsidy_income": ("财政补贴", "政府补贴", "财政补助"),
         "expenditure": ("花了", "花费", "花钱", "开支", "用了", "支付了"),
         "income": ("进账", "收了", "筹了", "筹集"),
@@ -310,7 +358,11 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
     "latest": ("最新", "最近", "目前", "现在", "当前", "latest", "most recent", "current", "currently", "now"),
     # findings the reports state (yb:Problem, yb:Recommendation, yb:Measure)
     "Problem": ("存在的问题", "存在问题", "哪些问题", "什么问题", "问题", "不足之处", "短板", "困难", "薄弱环节",
-                "problems", "problem", "issues", "issue", "weaknesses", "shortcomings", "concerns", "findings"),
+                "哪些不足", "什么不足", "有何不足", "存在不足", "存在的不足", "还有不足", "不足和", "和不足",
+                "毛病", "隐患", "差距", "有待改进", "有待提高", "有待加强", "需要改进", "需改进", "亟待解决",
+                "problems", "problem", "issues", "issue", "weaknesses", "shortcomings", "concerns", "findings",
+                "deficiencies", "weak points", "weak spots", "what went wrong", "gaps", "risks", "challenges",
+                "difficulties", "room for improvement"),
     "Recommendation": ("建议", "意见建议", "改进措施", "对策", "下一步", "recommendations", "recommendation",
                        "recommend", "recommended", "suggestions", "suggested", "advice"),
     "Measure": ("监管措施", "采取了哪些措施", "措施", "举措", "measures", "actions taken"),
@@ -651,7 +703,7 @@ class QALexicon:
         entries: dict[str, dict[tuple[str, str], bool]] = {}
 
         def add(label: str, scheme: str, ident: str, preferred: bool) -> None:
-            key = fold(label).strip()
+            key = dehyphen(fold(label).strip())
             if not key or (len(key) < 2 and scheme != "region"):
                 return
             if key.isascii() and (len(key) < 2 or key in _EN_NOT_REGIONS and scheme == "region"):
@@ -729,7 +781,9 @@ class QALexicon:
         return {**self.__dict__, "_name_indexes": None, "_index_path": None}
 
     def matches(self, text: str) -> list[Entity]:
-        """Every label occurrence in the folded `text` (overlapping), English ones on word boundaries."""
+        """Every label occurrence in the folded `text` (overlapping), English ones on word boundaries;
+        a hyphen between English words is a space ("per-capita subsidy" is "per capita subsidy")."""
+        text = dehyphen(text)
         out = []
         for end, (key, candidates, preferred) in self._automaton.iter(text):
             start = end - len(key) + 1
@@ -746,6 +800,10 @@ class QALexicon:
                 if len(tail) == len(stems) and tuple(w[2] for w in tail) == stems and candidates:
                     if len(tail) > 1 and all(any(e.start <= a and b <= e.end for e in exact) for a, b, _ in tail):
                         continue  # each word is a label as written ("resident" + "insured"): no inflection to undo
+                    end = tail[-1][1]
+                    if any(" " in e.surface and e.start < end and start < e.end and not (start <= e.start and e.end <= end)
+                           for e in exact):
+                        continue  # "municipal pooled fund": a phrase as written ("pooled fund") beats an inflection across it
                     out.append(Entity(start, tail[-1][1], text[start:tail[-1][1]], candidates, preferred))
         return out
 
@@ -758,6 +816,13 @@ class QALexicon:
 
 
 _EN_WORD_RE = re.compile(r"[a-z]+(?:['-][a-z]+)*")
+_INNER_HYPHEN_RE = re.compile(r"(?<=[a-z0-9])[-‐‑–](?=[a-z])|(?<=[a-z])[-‐‑–](?=[0-9])")
+
+
+def dehyphen(text: str) -> str:
+    """A hyphen joining English words (or a word and a digit: tier-1) as a space; the length is kept,
+    so offsets stay those of the question. Number ranges (2019-2022) and signs (-5) keep theirs."""
+    return _INNER_HYPHEN_RE.sub(" ", text)
 # Irregular forms a stemmer leaves alone (it cuts suffixes; it does not know that "spent" is "spend").
 _IRREGULAR = {"spent": "spend", "grew": "grow", "grown": "grow", "rose": "rise", "risen": "rise", "fell": "fall",
               "fallen": "fall", "paid": "pay", "ran": "run", "saw": "see", "seen": "see", "got": "get",
@@ -766,11 +831,18 @@ _IRREGULAR = {"spent": "spend", "grew": "grow", "grown": "grow", "rose": "rise",
               "went": "go", "gone": "go", "children": "child", "people": "person"}
 
 
+# Words whose Snowball stem would merge them with a different word of the domain: "insurance" (the
+# scheme, in nearly every English question) is not "insured" (the persons enrolled).
+_OWN_STEMS = {"insurance": "insurance", "insurances": "insurance"}
+
+
 @lru_cache(maxsize=4096)
 def stem(word: str) -> str:
     """The English word's stem (Snowball), after mapping irregular forms to their base."""
     import snowballstemmer
 
+    if word in _OWN_STEMS:
+        return _OWN_STEMS[word]
     word = _IRREGULAR.get(word, word)
     return _stemmer(snowballstemmer).stemWord(word)
 
