@@ -57,6 +57,11 @@ _SCHEME_ZH = {"region": "地区", "indicator": "指标", "fund": "基金", "poli
 _CMP_GAP_RE = re.compile(r"\s*(?:(?:the|of|than|a|an|about|around|approximately|roughly|为|是|于|了|约|大约|仅|只有)\s*)*")
 
 
+# words that ask for a figure per insured person (a per-person standard, not an amount)
+_PER_PERSON_RE = re.compile(r"人均|每人|每个人|每位|每名|/人|元/人|标准|per (?:capita|person|head|insured|resident)|"
+                            r"each (?:person|insured|resident)|standard")
+
+
 _CONJUNCTION_RE = re.compile(r"\s*(?:和|与|及|以及|、|,|，|and|&|plus)\s*")
 
 
@@ -187,7 +192,43 @@ class Slots:
         # "spend on benefits", "收入里财政补贴": a kind of the general indicator named beside it is meant
         # (ids name kinds by suffix: benefit_expenditure is a kind of expenditure)
         out = [x for x in out if not any(y != x and y.endswith("_" + x) for y in out)]
+        # "退休职工参保人数", "active employees among the insured": the narrower figure named beside the
+        # general one (ids name narrower figures by suffix: enrollment_retired narrows enrollment)
+        out = [x for x in out if not any(y != x and y.startswith(x + "_") and not self._is_execution_rate(y)
+                                         for y in out)] or out
+        if len(out) > 1:
+            out = self._without_population(out)
+        if len(out) > 1:
+            out = self._without_per_person(out)
         return self._asked_in_months(out)
+
+    def _without_population(self, named: list[str]) -> list[str]:
+        """"subsidy per person for tier-1 resident insured", "各参保人的人均财政补助": the insured named
+        after another figure, not joined to it by "and", say whose figure it is; they are not asked for."""
+        mentions = self.by_scheme["indicator"]
+        first = {}
+        for entity, ids in mentions:
+            for i in ids:
+                first.setdefault(i, entity)
+        if "enrollment" not in named or "enrollment" not in first:
+            return named
+        at = first["enrollment"]
+        others = [first[i] for i in named if i != "enrollment" and i in first and first[i].end <= at.start]
+        if not others:
+            return named
+        gap = self.p.text[max(o.end for o in others):at.start]
+        if _CONJUNCTION_RE.fullmatch(gap) or re.search(r"(?:^|\s)(?:and|&|plus)\s", gap) or re.search(r"[和与及、]", gap):
+            return named
+        return [i for i in named if i != "enrollment"]
+
+    def _without_per_person(self, named: list[str]) -> list[str]:
+        """"应到位的财政补助资金": an amount (yuan) and a per-person standard (yuan per person) both fit
+        the words; without a per-person word (人均, 每人, 标准, per person …) the amount is meant."""
+        units = {i: self.unit_of(i) for i in named}
+        if not any(u == "yuan" for u in units.values()) or _PER_PERSON_RE.search(self.p.text):
+            return named
+        kept = [i for i in named if units[i] != "yuan_per_person"]
+        return kept or named
 
     def _asked_in_months(self, named: list[str]) -> list[str]:
         """"结余能支付多少个月", "how many months can the balance pay": the answer is counted in months, so
