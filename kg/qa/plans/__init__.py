@@ -24,8 +24,10 @@ from yibao.qa.slots import Slots
 _ARRIVAL_STATUS_RE = re.compile(r"到位情况|到位了吗|是否到位|有没有到位|到位状况|到位多少|arrival status|arrived|have arrived")
 
 
-_SINGULAR_RE = re.compile(r"哪个|哪一个|哪家|哪座|哪里|which (?:region|city|county|district|prefecture|place|fund)(?!s)"
-                          r"|what (?:region|city|county|district|place)(?!s)|(?<![a-z])where(?![a-z])")
+# "哪个…", "which region", "which Qingdao district" (a place name may stand between: still one asked for)
+_SINGULAR_RE = re.compile(r"哪个|哪一个|哪家|哪座|哪里|(?:which|what) (?:[a-z'’]+ ){0,2}?"
+                          r"(?:region|city|county|district|prefecture|place|fund|area|pool|pooling area)(?![a-z])"
+                          r"|(?<![a-z])where(?![a-z])")
 
 
 _FIGURE_TEMPLATES = ("value", "threshold", "series", "ranking", "provenance")
