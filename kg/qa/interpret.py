@@ -18,7 +18,17 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from yibao.qa.answer import EXTRA_KEYS, ROW_KEYS, Answer, QAError, _jsonable, _t, cell, examples
+from yibao.qa.answer import (
+    EXTRA_KEYS,
+    ROW_KEYS,
+    Answer,
+    QAError,
+    _jsonable,
+    _t,
+    cell,
+    concept_label,
+    examples,
+)
 from yibao.qa.context import Context
 from yibao.qa.execute import execute
 from yibao.qa.plans import choose_plan
@@ -46,6 +56,8 @@ def ask(store: ox.Store, question: str, lang: str = "auto", ctx: Context | None 
     plan = choose_plan(Slots(ctx, parsed))
     rows, bounds = execute(ctx, plan, parsed.lang)
     if not rows:
+        rows, bounds = _fund_of_indicator(ctx, plan, parsed.lang, rows, bounds)
+    if not rows:
         rows, bounds = _other_change_statistic(ctx, plan, parsed.lang, rows, bounds)
     from yibao.qa.queries import get_query
 
@@ -65,6 +77,48 @@ def ask(store: ox.Store, question: str, lang: str = "auto", ctx: Context | None 
     return Answer(question, parsed.lang, plan.template, _jsonable(parameters), sparql, rows, notes,
                   get_query(bounds[0].query.id).describe(parsed.lang), ctx.vocab)
 
+
+
+def _fund_reading(ctx: Context, indicator: str | None) -> tuple[str, str] | None:
+    """An indicator named after a fund ("大病保险支出", serious_illness_expenditure: what a fund pays to
+    the critical-illness scheme) read as that fund's own figure (the serious_illness fund's expenditure):
+    (fund, indicator), when the ids say so."""
+    if not indicator:
+        return None
+    for fund in ctx.vocab["fund"]:
+        rest = indicator[len(fund) + 1:] if indicator.startswith(fund + "_") else None
+        if rest and rest in ctx.vocab.indicators:
+            return fund, rest
+    return None
+
+
+def _fund_of_indicator(ctx: Context, plan, lang: str, rows: list, bounds: list) -> tuple[list, list]:
+    """No figures for an indicator named after a fund: that fund's own figures, said in a note."""
+    if plan.template not in ("value", "series", "ranking", "threshold") or not plan.runs:
+        return rows, bounds
+    readings = {run.get("indicator"): _fund_reading(ctx, run.get("indicator")) for run in plan.runs}
+    if not all(readings.values()):
+        return rows, bounds
+    retry_runs = []
+    for run in plan.runs:
+        fund, indicator = readings[run.get("indicator")]
+        if run.get("fundScope") and fund not in run["fundScope"]:
+            return rows, bounds
+        retry_runs.append(dict(run, indicator=indicator, fundScope=[fund]))
+    retry = replace(plan, runs=retry_runs, notes=list(plan.notes))
+    found, found_bounds = execute(ctx, retry, lang)
+    if not found:  # "大病保险支出下降了多少" where the report gives the rate of decline
+        found, found_bounds = _other_change_statistic(ctx, retry, lang, found, found_bounds)
+    if not found:
+        return rows, bounds
+    plan.runs = retry.runs
+    plan.notes += retry.notes[len(plan.notes):]
+    fund, indicator = next(iter(readings.values()))
+    plan.notes.append(_t(lang, f"报告没有单列该支出项，列出{concept_label(ctx.vocab, 'fund', fund, lang)}本身的"
+                               f"{concept_label(ctx.vocab, 'indicator', indicator, lang)}",
+                         f"no report states that item: showing the {concept_label(ctx.vocab, 'fund', fund, lang)}'s "
+                         f"own {concept_label(ctx.vocab, 'indicator', indicator, lang)}"))
+    return found, found_bounds
 
 
 _CHANGE_STATISTICS = {"change": "growth_rate", "growth_rate": "change"}
