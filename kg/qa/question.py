@@ -69,13 +69,30 @@ def parse(question: str, lexicon: QALexicon, lang: str | None = None) -> Parsed:
     spans = find_spans(text)
     limit, limit_span = _limit(text)
     blocked = [limit_span] if limit_span else []
-    entities = lexicon.entities(text, blocked=blocked)
+    entities = [_place_and_level(e, text, lexicon) for e in lexicon.entities(text, blocked=blocked)]
     covered = [(e.start, e.end) for e in entities] + blocked
     numbers = find_numbers(text, covered)
     # keywords inside a recognised name are part of the name (执行 in 预算执行率), except topic words
     keep_inside = {"subsidy", "savings", "short", "deficit", "provenance"}
     spans = [s for s in spans if s.kind in keep_inside or not _inside(s, entities)]
     return Parsed(question, text, detected, entities, numbers, spans, limit, limit_span)
+
+
+_ASKED_LEVEL_RE = re.compile(r"(?:which|what|each|every|all|any|the|its|of)\s+(?:of\s+the\s+)?$")
+_LEVEL_WORD_RE = re.compile(r"^(.+?)\s+(county|counties|district|districts)$")
+
+
+def _place_and_level(entity: Entity, text: str, lexicon: QALexicon) -> Entity:
+    """"which Zhuzhou county has…", "each Qingdao district": a place and the level asked about, not the
+    region whose English name is "Zhuzhou County" (a former name); the level word stays a keyword."""
+    m = _LEVEL_WORD_RE.match(entity.surface)
+    if not m or not entity.ids("region") or not _ASKED_LEVEL_RE.search(text[:entity.start]):
+        return entity
+    place = lexicon.keys.get(m.group(1))
+    regions = tuple(sorted(c for c in (place or {}) if c[0] == "region"))
+    if not regions:
+        return entity
+    return Entity(entity.start, entity.start + len(m.group(1)), m.group(1), regions, any(place.values()))
 
 
 def _inside(span: Span, entities: list[Entity]) -> bool:

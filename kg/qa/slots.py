@@ -394,9 +394,11 @@ class Slots:
 
     def correct_region(self) -> str | None:
         """A misspelt place name whose one close match is a region the graph holds data for
-        (株州 → 株洲 by sound, Zhuzou → Zhuzhou by spelling): that region, with a note saying so."""
-        for word in leftovers(self.p.text, self.recognised_spans()):
-            if not _region_like(word, self.p.original):
+        (株州 → 株洲 by sound, Zhuzou → Zhuzhou by spelling, "Chang ji" → Changji written apart): that
+        region, with a note saying so."""
+        words = leftovers(self.p.text, self.recognised_spans())
+        for word in _split_names(self.p.original, self.recognised_spans()) + words:
+            if word in words and not _region_like(word, self.p.original):
                 continue
             scored: dict[str, float] = {}
             for code in self.ctx.data_regions():  # cached; read only when a word may be a misspelt place
@@ -500,6 +502,16 @@ def _similarity(word: str, name: str, pinyin: Callable[[str], str]) -> float:
         if not word or not name:
             return 0.0
     return difflib.SequenceMatcher(None, word, name).ratio()
+
+
+def _split_names(original: str, spans: list[tuple[int, int]]) -> list[str]:
+    """Place names written as two words, capitalised ("Chang ji", "Huai Bei", "Qing Dao"): joined, for
+    the spelling check; only words nothing else recognised."""
+    out = []
+    for m in re.finditer(r"\b([A-Z][a-z]+)[ \-]([A-Za-z][a-z]*)\b", original):
+        if not any(a < m.end() and m.start() < b for a, b in spans):
+            out.append((m.group(1) + m.group(2)).lower())
+    return out
 
 
 def _region_like(word: str, original: str) -> bool:
