@@ -46,7 +46,8 @@ UNIT_NAMES = {"yuan": ("元", "yuan"), "month": ("月", "months"), "percent": ("
 _COMPARED_WITH_RE = re.compile(r"(?:比|较|与|和|同|相比|相较|than|over|from|on|with|compared to|compared with)\s*(?:the\s+)?$")
 
 # a question asking for a number of months ("近几个月" is a period, not the answer's unit)
-_MONTHS_ASKED_RE = re.compile(r"(?<![近前过去最])(?:几|多少)个?月(?!份)|how many months|for how long|how long can|in months|按月数计")
+_MONTHS_ASKED_RE = re.compile(r"(?<![近前过去最])(?:几|多少)个?月(?!份)|多久|多长时间|how many months|for how long|"
+                              r"how long can|how long will|how long would|in months|按月数计")
 
 COMPATIBLE_UNITS = {"yuan": {"yuan", "yuan_per_person", "yuan_per_person_month"}}
 
@@ -60,6 +61,13 @@ _CMP_GAP_RE = re.compile(r"\s*(?:(?:the|of|than|a|an|about|around|approximately|
 # words that ask for a figure per insured person (a per-person standard, not an amount)
 _PER_PERSON_RE = re.compile(r"人均|每人|每个人|每位|每名|/人|元/人|标准|per (?:capita|person|head|insured|resident)|"
                             r"each (?:person|insured|resident)|standard")
+
+
+# a fund that is the sum of others (职工与居民医保两项基金合计): its parts
+_COMBINED_PARTS = {"all_basic": ("employee", "resident")}
+
+
+_CONJUNCTION_IN_RE = re.compile(r"和|与|及|、|\band\b|&")
 
 
 _CONJUNCTION_RE = re.compile(r"\s*(?:和|与|及|以及|、|,|，|and|&|plus)\s*")
@@ -157,7 +165,18 @@ class Slots:
         return name
 
     def funds(self) -> list[str]:
-        return self.ids("fund")
+        """The funds named; "职工医保和居民医保" (a label of the two funds combined) in a question comparing
+        them ("对比", "分别", "compare") is the two funds, each with its own figures."""
+        out: list[str] = []
+        for entity, ids in self.by_scheme.get("fund", []):
+            if "all_basic" in ids and self._compares_funds() and _CONJUNCTION_IN_RE.search(entity.surface):
+                ids = [i for i in _COMBINED_PARTS["all_basic"] if i in self.vocab["fund"]] or ids
+            out += [i for i in ids if i not in out]
+        return out
+
+    def _compares_funds(self) -> bool:
+        return bool(self.p.has("rank") or re.search(r"分别|各自|各是|哪个多|哪个少|谁多|谁少|谁高|谁低|\bvs\b|versus|"
+                                                     r"respectively|each of", self.p.text))
 
     def bases(self, default: tuple[str, ...] | None = NON_BUDGET_BASES) -> list[str] | None:
         found = self.ids("basis")
@@ -234,8 +253,10 @@ class Slots:
         """"结余能支付多少个月", "how many months can the balance pay": the answer is counted in months, so
         the indicator meant is the one counted in months (when the vocabulary has exactly one), not the
         balance the question starts from."""
-        if not _MONTHS_ASKED_RE.search(self.p.text) or any(self.unit_of(x) == "month" for x in named):
+        if not _MONTHS_ASKED_RE.search(self.p.text):
             return named
+        if any(self.unit_of(x) == "month" for x in named):  # "how many months can the balance pay": the months
+            return [x for x in named if self.unit_of(x) == "month"]
         in_months = [c.id for c in self.vocab.indicators.values()
                      if c.unit == "month" and not getattr(c, "policy_only", False)]
         return in_months if len(in_months) == 1 else named
