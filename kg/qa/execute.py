@@ -119,6 +119,8 @@ def execute(ctx: Context, plan: Plan, lang: str) -> tuple[list[dict[str, Any]], 
         rows = [row for row in rows if row["qualifier"] in plan.qualifiers]
     if plan.at_least is not None:
         rows = [row for row in rows if row["value"] is not None and Decimal(str(row["value"])) >= plan.at_least]
+    if plan.at_most is not None:
+        rows = [row for row in rows if row["value"] is not None and Decimal(str(row["value"])) <= plan.at_most]
     if plan.levels:  # "哪些区县…": regions at the levels asked for
         regions = ctx.vocab["region"]
         rows = [row for row in rows if row.get("region_code") in regions

@@ -15,11 +15,11 @@ def plan_simple(s: Slots, template: str, regions: list[str]) -> Plan:
     return Plan(template, scoped_runs(s, regions, base), s.lang, s.notes)
 
 
-def plan_threshold(s: Slots, regions: list[str], number: Number) -> Plan:
+def plan_threshold(s: Slots, regions: list[str], number: Number, op: str | None = None) -> Plan:
     statistic = s.statistic()
     indicator = s.pick_indicator(number, statistic)
     value = s.value_in_unit(number, indicator, statistic)
-    op = s.comparator_for(number) or "<"
+    op = op or s.comparator_for(number) or "<"
     base = {"indicator": indicator, "op": op, "threshold": value, "statistic": statistic,
             "fundScope": s.funds(), "basis": s.bases()}
     return Plan("threshold", scoped_runs(s, regions, base), s.lang, s.notes)
