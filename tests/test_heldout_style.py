@@ -216,3 +216,39 @@ def test_an_alliance_led_by_a_city_in_english(store):
 def test_more_ways_to_ask_for_a_change_or_a_share(store, question, statistic, value):
     rows = _one(store, question)
     assert {r["statistic"] for r in rows} == {statistic} and any(_close(float(r["value"]), value) for r in rows)
+
+
+def test_a_pinyin_name_is_the_region_with_figures_it_sounds_like(store):
+    """"Youxian" is 攸县 (pinyin; English "You County"), not 游仙区 (Youxian District), which has no figures."""
+    rows = _one(store, "Youxian pooled fund: how many months can it pay?")
+    assert {r["region_code"] for r in rows} == {"430223"} and _has(rows, "430223", 4)
+
+
+def test_what_is_left_is_the_cumulative_balance(store):
+    rows = _one(store, "How much is left in Zhuzhou's personal accounts?")
+    assert {(r["fund"], r["indicator"]) for r in rows} == {("employee_personal_account", "cumulative_balance")}
+
+
+def test_a_superlative_without_a_plural_gives_the_first(store):
+    """"可支付月数最短的地区" (no 哪些, no ranking word): the first of the order (ties kept), not the whole order."""
+    rows = _one(store, "居民医保基金可支付月数最短的地区")
+    assert {r["region_code"] for r in rows} == {"430223", "430212"}
+    rows = _one(store, "哪些地区居民医保基金可支付月数最短")  # several asked for: the whole order
+    assert len(rows) > 2
+
+
+def test_a_year_compared_with_is_the_base_year(store):
+    rows = _one(store, "Changji resident fund expenditure increase over 2020")
+    assert {r["year"] for r in rows} == {2021} and any(_close(float(r["value"]), 91000000) for r in rows)
+
+
+def test_fiscal_subsidy_in_english_is_the_subsidy_income_or_the_measure_named(store):
+    rows = _one(store, "What share of Huaibei's resident fund income was fiscal subsidy?")
+    assert [(r["indicator"], float(r["value"])) for r in rows] == [("fiscal_subsidy_income", 65.05)]
+    rows = _one(store, "Which Qingdao district was due the largest fiscal subsidy for residents?")
+    assert {r["indicator"] for r in rows} == {"fiscal_subsidy_due"}
+
+
+def test_pooling_areas_are_places_not_the_pooled_fund(store):
+    rows = _one(store, "Which pooling areas have fewer than 5 months of resident cover?")
+    assert {r["fund"] for r in rows} == {"resident"} and {r["region_code"] for r in rows} == {"430223", "430212"}

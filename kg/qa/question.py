@@ -69,6 +69,7 @@ def parse(question: str, lexicon: QALexicon, lang: str | None = None) -> Parsed:
     spans = find_spans(text)
     limit, limit_span = _limit(text)
     blocked = [limit_span] if limit_span else []
+    blocked += [m.span() for m in _NOT_NAMES_RE.finditer(text)]
     entities = _joined_places([_place_and_level(e, text, lexicon) for e in lexicon.entities(text, blocked=blocked)],
                               text, lexicon)
     covered = [(e.start, e.end) for e in entities] + blocked
@@ -77,6 +78,10 @@ def parse(question: str, lexicon: QALexicon, lang: str | None = None) -> Parsed:
     keep_inside = {"subsidy", "savings", "short", "deficit", "provenance"}
     spans = [s for s in spans if s.kind in keep_inside or not _inside(s, entities)]
     return Parsed(question, text, detected, entities, numbers, spans, limit, limit_span)
+
+
+# words for the areas asked about, not for a fund ("pooling areas" is 统筹区, not the pooled fund)
+_NOT_NAMES_RE = re.compile(r"\b(?:pooling|pooled|insurance|coordination) (?:areas?|regions?|units?|districts?)\b|统筹区|统筹地区")
 
 
 _ASKED_LEVEL_RE = re.compile(r"(?:which|what|each|every|all|any|the|its|of)\s+(?:of\s+the\s+)?$")

@@ -43,6 +43,11 @@ UNIT_NAMES = {"yuan": ("元", "yuan"), "month": ("月", "months"), "percent": ("
               "item": ("个", "items"), "institution": ("家", "institutions")}
 
 
+# a year written as the base of a comparison ("over 2020", "比2020年", "compared with 2020")
+_BASE_YEAR_RE = re.compile(r"(?:比|较|相比|相较于?|与|than|over|compared (?:with|to)|relative to|versus|vs\.?)\s*"
+                           r"(?:the\s+)?(?:year\s+)?$")
+
+
 _COMPARED_WITH_RE = re.compile(r"(?:比|较|与|和|同|相比|相较|than|over|from|on|with|compared to|compared with)\s*(?:the\s+)?$")
 
 # a question asking for a number of months ("近几个月" is a period, not the answer's unit)
@@ -61,6 +66,11 @@ _CMP_GAP_RE = re.compile(r"\s*(?:(?:the|of|than|a|an|about|around|approximately|
 # words that ask for a figure per insured person (a per-person standard, not an amount)
 _PER_PERSON_RE = re.compile(r"人均|每人|每个人|每位|每名|/人|元/人|标准|per (?:capita|person|head|insured|resident)|"
                             r"each (?:person|insured|resident)|standard")
+
+
+# indicators whose everyday name (财政补贴, fiscal subsidy) is also the general word for the measures named
+# by the same id stem (fiscal_subsidy_due, fiscal_subsidy_received, fiscal_subsidy_arrival_rate)
+_GENERAL_OF = {"fiscal_subsidy_income": "fiscal_subsidy_"}
 
 
 # a fund that is the sum of others (职工与居民医保两项基金合计): its parts
@@ -132,6 +142,8 @@ class Slots:
             if len(candidates) > 1:  # context: the regions the graph holds data for
                 with_data = [c for c in candidates if c in self.ctx.data_regions()]
                 candidates = with_data or candidates
+            if entity.surface.isascii() and not set(candidates) & self.ctx.data_regions():
+                candidates = self._sounds_like_data_region(entity.surface) or candidates
             if len(candidates) > 1:
                 shown = ", ".join(f"{self.region_name(c, True)} ({c})" for c in sorted(candidates)[:6])
                 surface = self.as_written(entity.start, entity.end)
@@ -154,6 +166,18 @@ class Slots:
         if "100000" in codes and (len(codes) > 1 or self.p.has("which", "rank", "sub", "desc", "asc") or self.p.limit):
             codes.remove("100000")
         return codes
+
+    def _sounds_like_data_region(self, word: str) -> list[str]:
+        """"Youxian": the pinyin of 攸县, a region with figures, rather than 游仙区 (Youxian District), a
+        region of the same English name without any; [] when no region with figures sounds like it."""
+        word = re.sub(r"[\s\-']", "", fold(word))
+        found = []
+        for code in sorted(self.ctx.data_regions()):
+            concept = self.vocab.regions.get(code)
+            if concept and any(self.ctx.lexicon.pinyin(n) == word for label in concept.labels_zh
+                               for n in {label, without_admin_suffix(label)}):
+                found.append(code)
+        return found
 
     def region_name(self, code: str, with_parent: bool = False) -> str:
         name = self.label("region", code)
@@ -215,6 +239,8 @@ class Slots:
         # general one (ids name narrower figures by suffix: enrollment_retired narrows enrollment)
         out = [x for x in out if not any(y != x and y.startswith(x + "_") and not self._is_execution_rate(y)
                                          for y in out)] or out
+        # "was due the largest fiscal subsidy", "到位的财政补助资金": the general word beside a measure of it
+        out = [x for x in out if not (x in _GENERAL_OF and any(y != x and y.startswith(_GENERAL_OF[x]) for y in out))]
         if len(out) > 1:
             out = self._without_population(out)
         if len(out) > 1:
@@ -310,6 +336,14 @@ class Slots:
             self.notes.append(self.t(f"“{relative[0].surface}”按{why}推算为{year}年",
                                      f"'{relative[0].surface}' read as {year} (relative to {why})"))
             return [year]
+        if len(set(years)) == 1 and self.statistic() in ("change", "growth_rate"):
+            # "increase over 2020", "比2020年增加了多少": 2020 is the year compared with; the change is 2021's
+            at = next(n for n in self.p.numbers if n.year == years[0])
+            if _BASE_YEAR_RE.search(self.p.text[:at.start]):
+                year = years[0] + 1
+                self.notes.append(self.t(f"与{years[0]}年相比的变化，即{year}年的增减",
+                                         f"the change over {years[0]}, i.e. {year}'s change"))
+                return [year]
         return list(dict.fromkeys(years)) or [None]
 
     def value_in_unit(self, n: Number, indicator: str, statistic: str) -> Decimal:

@@ -25,6 +25,12 @@ _ARRIVAL_STATUS_RE = re.compile(r"到位情况|到位了吗|是否到位|有没�
 
 
 # "哪个…", "which region", "which Qingdao district" (a place name may stand between: still one asked for)
+# a superlative asked of several ("哪些地区…最低", "rank", "which regions"): the whole order, not the first
+_PLURAL_RE = re.compile(r"哪些|哪几|前[0-9一二三四五六七八九十几]|排名|排序|排行|列出|所有|全部|各(?!自)|"
+                        r"\b(?:regions|cities|counties|districts|areas|places|funds|rank|ranking|ranked|sort|sorted|"
+                        r"order|list|all|top|bottom)\b")
+
+
 _RANGE_JOINER_RE = re.compile(r"^\s*(?:-|~|～|—|–|－|至|到|to)\s*$")
 _BETWEEN_RE = re.compile(r"between|之间|区间|范围|介于")
 
@@ -148,8 +154,8 @@ def _choose_plan(s: Slots) -> Plan:
         return plan_value(s, regions)
     if indicators and (p.has("rank", "desc", "asc") or p.limit):
         plan = plan_ranking(s, regions)
-        if plan.limit is None and p.has("desc", "asc") and _SINGULAR_RE.search(p.text):
-            plan.limit = 1  # "哪个地区…最低", "which region has the lowest …": the first of each fund
+        if plan.limit is None and p.has("desc", "asc") and (_SINGULAR_RE.search(p.text) or not _PLURAL_RE.search(p.text)):
+            plan.limit = 1  # "哪个地区…最低", "可支付月数最短的地区", "which region has the lowest …": the first of each fund
         return plan
     if indicators and regions:
         return plan_value(s, regions)
