@@ -252,3 +252,40 @@ def test_fiscal_subsidy_in_english_is_the_subsidy_income_or_the_measure_named(st
 def test_pooling_areas_are_places_not_the_pooled_fund(store):
     rows = _one(store, "Which pooling areas have fewer than 5 months of resident cover?")
     assert {r["fund"] for r in rows} == {"resident"} and {r["region_code"] for r in rows} == {"430223", "430212"}
+
+
+@pytest.mark.parametrize(("question", "indicators"), [
+    ("淮北2023年居民医保收支情况", {"income", "expenditure"}),
+    ("昌吉职工医保收支余情况", {"income", "expenditure", "current_balance"}),
+])
+def test_a_word_for_several_indicators_asks_for_each(store, question, indicators):
+    rows = _one(store, question)
+    assert {r["indicator"] for r in rows} == indicators
+
+
+def test_a_bare_balance_is_the_cumulative_one_where_only_that_is_stated(store):
+    rows = _one(store, "炎陵 居民 结余")
+    assert [(r["indicator"], float(r["value"])) for r in rows] == [("cumulative_balance", 134555600)]
+    rows = _one(store, "昌吉职工医保当年结余多少钱")  # the current balance where it is stated
+    assert {r["indicator"] for r in rows} == {"current_balance"}
+
+
+def test_a_policy_figure_belongs_to_the_policy_named(store):
+    code, rows = _ask(store, "淮北2023年DIP覆盖了多少家医疗机构")  # Huaibei's 109 institutions are DRG's
+    assert code != 0 and not rows
+    assert [float(r["value"]) for r in _one(store, "淮北2023年DRG覆盖了多少家医疗机构")] == [109]
+
+
+@pytest.mark.parametrize(("question", "indicator", "value"), [
+    ("How many drugs were selected in the five-city procurement?", "products_count", 33),
+    ("Qingdao tier 2 total funding per person", "per_capita_funding", 1005),
+    ("淮北市区县配套补助资金实际到位多少", "fiscal_subsidy_received", 93227000),
+])
+def test_more_names_of_policy_and_subsidy_figures(store, question, indicator, value):
+    rows = _one(store, question)
+    assert indicator in {r["indicator"] for r in rows} and any(_close(float(r["value"]), value) for r in rows)
+
+
+def test_risks_are_problems(store):
+    rows = _one(store, "株洲医保基金存在什么风险")
+    assert {r["region_code"] for r in rows} == {"430200"}

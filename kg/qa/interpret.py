@@ -56,6 +56,8 @@ def ask(store: ox.Store, question: str, lang: str = "auto", ctx: Context | None 
     plan = choose_plan(Slots(ctx, parsed))
     rows, bounds = execute(ctx, plan, parsed.lang)
     if not rows:
+        rows, bounds = _bare_balance(ctx, plan, parsed, rows, bounds)
+    if not rows:
         rows, bounds = _fund_of_indicator(ctx, plan, parsed.lang, rows, bounds)
     if not rows:
         rows, bounds = _other_change_statistic(ctx, plan, parsed.lang, rows, bounds)
@@ -77,6 +79,28 @@ def ask(store: ox.Store, question: str, lang: str = "auto", ctx: Context | None 
     return Answer(question, parsed.lang, plan.template, _jsonable(parameters), sparql, rows, notes,
                   get_query(bounds[0].query.id).describe(parsed.lang), ctx.vocab)
 
+
+
+# "结余" alone is the reports' word for the year's balance and, in tables (期末累计结余 under 结余), for the
+# balance carried forward: a question saying only 结余 / balance, where no current balance is stated, asks for
+# the cumulative one
+_BARE_BALANCE_WORDS = ("结余", "结存", "基金结余", "balance", "fund balance")
+
+
+def _bare_balance(ctx: Context, plan, parsed, rows: list, bounds: list) -> tuple[list, list]:
+    if plan.template not in ("value", "series", "ranking", "threshold") or not plan.runs or \
+            any(run.get("indicator") != "current_balance" for run in plan.runs) or \
+            not any(e.surface in _BARE_BALANCE_WORDS and "current_balance" in e.ids("indicator") for e in parsed.entities):
+        return rows, bounds
+    retry = replace(plan, runs=[dict(run, indicator="cumulative_balance") for run in plan.runs], notes=list(plan.notes))
+    found, found_bounds = execute(ctx, retry, parsed.lang)
+    if not found:
+        return rows, bounds
+    plan.runs = retry.runs
+    plan.notes += retry.notes[len(plan.notes):]
+    plan.notes.append(_t(parsed.lang, "报告没有给出当期结余，列出累计结余",
+                         "the reports state no current-year balance here: showing the cumulative balance"))
+    return found, found_bounds
 
 
 def _fund_reading(ctx: Context, indicator: str | None) -> tuple[str, str] | None:

@@ -185,6 +185,12 @@ EN_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         "outpatient_visits": ("outpatient visits",),
         "procurement_savings": ("savings", "saving", "save", "saved", "money saved", "procurement savings",
                                 "amount saved"),
+        "products_count": ("how many drugs", "number of drugs", "drugs selected", "selected drugs", "winning drugs",
+                           "products selected", "number of products", "how many products", "drugs won",
+                           "how many varieties", "varieties selected"),
+        "per_capita_funding": ("funding per person", "total funding per person", "funding per capita",
+                               "per capita funding", "funding per head", "funding standard", "total funding standard",
+                               "financing per person", "financing standard", "total financing per person"),
         "price_reduction_avg": ("average price cut", "average price reduction", "price cut", "price cuts",
                                 "price reduction", "price reductions"),
         "deductible": ("deductible", "deductibles", "threshold payment"),
@@ -207,7 +213,8 @@ EN_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
                         "per cent change", "pace of growth", "growth pace", "rate of growth", "growth percentage",
                         "percentage decrease", "percent decrease", "rate of decline", "rate of decrease"),
         "change": ("absolute change", "change from the previous year", "change on the previous year",
-                   "by how much", "by how many", "by how many people", "by how many persons", "how many more", "how many fewer", "how many less", "how much more", "how much less", "increase by", "rise by", "fall by",
+                   "by how much", "by how many", "by how many people", "by how many persons", "how many more",
+                   "increase", "increases", "decrease", "decreases", "rise", "drop", "fall", "how many fewer", "how many less", "how much more", "how much less", "increase by", "rise by", "fall by",
                    "how much did it increase", "how much did it rise", "how much did it fall", "increase over",
                    "year-on-year change", "change over the previous year", "change from last year"),
         "share": ("share", "proportion", "percentage", "what percentage", "what per cent", "what percent"),
@@ -291,6 +298,8 @@ ZH_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
                                    "检查了多少", "检查多少家", "稽核机构", "核查机构"),
         "procurement_savings": ("节约资金", "节省资金", "节约金额", "节省金额", "节约", "节省", "节约费用"),
         "price_reduction_avg": ("降价幅度", "价格降幅"),
+        "products_count": ("多少个药品", "多少种药品", "多少个品种", "中选药品", "中选品种", "中选多少", "药品数量", "品种数"),
+        "per_capita_funding": ("人均筹资", "筹资标准", "总筹资标准", "每人筹资", "人均筹资标准"),
         "deductible": ("起付线", "起付标准", "起付金额"),
         "payment_rate": ("报销比例", "支付比例", "报销比率", "统筹支付比例"),
         "annual_cap": ("封顶线", "最高支付限额", "年度限额", "支付限额", "封顶", "最高限额"),
@@ -326,6 +335,19 @@ ZH_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         "volume_based_procurement": ("药品集采", "耗材集采", "集中带量", "带量"),
         "outpatient_mutual_aid": ("门诊共济保障机制", "普通门诊统筹"),
     },
+}
+
+# Words naming several indicators at once ("收支情况": income and expenditure); a question naming one asks
+# for each of them, as if they were listed ("收入和支出").
+COMPOUND_INDICATORS: dict[str, tuple[str, ...]] = {
+    "收支": ("income", "expenditure"), "收支情况": ("income", "expenditure"), "收支状况": ("income", "expenditure"),
+    "收支余": ("income", "expenditure", "current_balance"),
+    "收支余情况": ("income", "expenditure", "current_balance"),
+    "收支结余情况": ("income", "expenditure", "current_balance"),
+    "基金收支": ("income", "expenditure"), "基金运行情况": ("income", "expenditure", "current_balance"),
+    "finances": ("income", "expenditure"), "income and spending": ("income", "expenditure"),
+    "revenue and expenditure": ("income", "expenditure"), "revenue and spending": ("income", "expenditure"),
+    "income and outgo": ("income", "expenditure"),
 }
 
 # --- words that pick a template (matched as substrings of the folded question) --------------------
@@ -391,7 +413,7 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
     # findings the reports state (yb:Problem, yb:Recommendation, yb:Measure)
     "Problem": ("存在的问题", "存在问题", "哪些问题", "什么问题", "问题", "不足之处", "短板", "困难", "薄弱环节",
                 "哪些不足", "什么不足", "有何不足", "存在不足", "存在的不足", "还有不足", "不足和", "和不足",
-                "毛病", "隐患", "差距", "有待改进", "有待提高", "有待加强", "需要改进", "需改进", "亟待解决",
+                "毛病", "隐患", "差距", "什么风险", "哪些风险", "存在风险", "风险隐患", "有何风险", "风险点", "有待改进", "有待提高", "有待加强", "需要改进", "需改进", "亟待解决",
                 "problems", "problem", "issues", "issue", "weaknesses", "shortcomings", "concerns", "findings",
                 "deficiencies", "weak points", "weak spots", "what went wrong", "gaps", "risks", "challenges",
                 "difficulties", "room for improvement"),
@@ -754,6 +776,10 @@ class QALexicon:
                     else:
                         add(concept.label_en, scheme, concept.id, True)
                         add(concept.id.replace("_", " "), scheme, concept.id, False)
+        for word, ids in COMPOUND_INDICATORS.items():
+            for ident in ids:
+                if ident in vocab["indicator"]:
+                    add(word, "indicator", ident, False)
         for synonyms in (EN_SYNONYMS, ZH_SYNONYMS):
             for scheme, by_id in synonyms.items():
                 for ident, words in by_id.items():

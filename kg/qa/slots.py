@@ -11,6 +11,7 @@ from functools import lru_cache
 from yibao.qa.answer import QAError, _t, concept_label
 from yibao.qa.context import Context
 from yibao.qa.lexicon import (
+    COMPOUND_INDICATORS,
     Entity,
     Number,
     closest,
@@ -512,6 +513,8 @@ class Slots:
     def listed_indicators(self) -> list[str]:
         """Indicators named as a list ("累计结余和可支付月数", "income and expenditure"), else one."""
         mentions = self.by_scheme["indicator"]
+        if len(mentions) == 1 and mentions[0][0].surface in COMPOUND_INDICATORS:  # "收支情况": each of them
+            return [i for i in COMPOUND_INDICATORS[mentions[0][0].surface] if i in mentions[0][1]]
         if len(mentions) > 1 and all(_CONJUNCTION_RE.fullmatch(self.p.text[a[0].end:b[0].start])
                                      for a, b in zip(mentions, mentions[1:])):
             listed = self.indicators()

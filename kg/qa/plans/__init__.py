@@ -130,7 +130,7 @@ def _choose_plan(s: Slots) -> Plan:
         return plan
     if indicators == ["fiscal_subsidy_arrival_rate"] and compared and s.comparator_for(compared[0]) == "<":
         return plan_subsidy(s, regions, compared[0])
-    if p.has("subsidy") and _ARRIVAL_STATUS_RE.search(p.text) and "fiscal_subsidy_arrival_rate" not in indicators:
+    if p.has("subsidy") and _ARRIVAL_STATUS_RE.search(p.text) and not set(indicators) & subsidy_terms:
         plan = plan_subsidy(s, regions, None)  # 到位情况: every arrival rate, stated or derived
         for run in plan.runs:
             run["below"] = Decimal(10) ** 6

@@ -25,8 +25,8 @@ def plan_policy(s: Slots, regions: list[str]) -> Plan:
     _, years = s.classify_numbers()
     if p.has("alliance") or s.alliances or \
             (p.has("savings") and (not policies or "volume_based_procurement" in policies)) or \
-            (policies == ["volume_based_procurement"] and set(indicators) & {"procurement_savings",
-                                                                              "price_reduction_avg"}):
+            (policies == ["volume_based_procurement"] and set(indicators) & {"procurement_savings", "products_count",
+                                                                              "price_reduction_avg", "price_reduction_max"}):
         base: dict[str, Any] = {"indicator": [i for i in indicators if i in POLICY_INDICATORS]}
         if s.alliances:
             base["label"] = s.alliances
@@ -47,7 +47,9 @@ def plan_policy(s: Slots, regions: list[str]) -> Plan:
         # "淮北DRG覆盖了多少家医疗机构": a figure of the policy (stated with it), not the list of adopters
         from yibao.qa.plans.facts import plan_ranking, plan_value
 
-        return plan_value(s, regions) if regions else plan_ranking(s, regions)
+        plan = plan_value(s, regions) if regions else plan_ranking(s, regions)
+        plan.policies = tuple(policies)  # the figures of the policy named (DIP's, not DRG's)
+        return plan
     if not policies:
         raise QAError("missing", s.t("请说明是哪项政策（如DRG、DIP、带量采购、门诊共济）",
                                         "name the policy (e.g. DRG, DIP, volume-based procurement, "
