@@ -289,3 +289,22 @@ def test_more_names_of_policy_and_subsidy_figures(store, question, indicator, va
 def test_risks_are_problems(store):
     rows = _one(store, "株洲医保基金存在什么风险")
     assert {r["region_code"] for r in rows} == {"430200"}
+
+
+@pytest.mark.parametrize(("question", "indicator", "value"), [
+    ("How much did Zhuzhou's municipal employee fund spend on inpatient care in 2020?", "inpatient_expenditure", 827000000),
+    ("Zhuzhou 2020 maternity allowance", "maternity_allowance_expenditure", 109000000),
+])
+def test_kinds_of_spending_in_english(store, question, indicator, value):
+    rows = _one(store, question)
+    assert {r["indicator"] for r in rows} == {indicator} and _has(rows, "430200_municipal", value)
+
+
+def test_the_insured_of_a_group_with_its_own_head_count(store):
+    """"retirees … insured": the retirees' head count (enrollment_retired), not every insured person filtered
+    by a group no head count carries; "Zhuzhou's municipal pool" is 市本级, not the municipal-pooling reform."""
+    rows = _one(store, "How many retirees were insured in Zhuzhou's municipal pool in 2020?")
+    assert [(r["region_code"], r["indicator"], float(r["value"])) for r in rows] == \
+        [("430200_municipal", "enrollment_retired", 164000)]
+    rows = _one(store, "What's the annual outpatient pooling cap for retirees in Zhuzhou?")  # a group's own figure
+    assert {r["qualifier"] for r in rows} == {"retiree"} and any(_close(float(r["value"]), 2000) for r in rows)

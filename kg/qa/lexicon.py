@@ -31,6 +31,8 @@ ENTITY_SCHEMES = ("region", "fund", "indicator", "basis", "statistic", "policy",
 
 EN_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
     "region": {
+        # a city's own pool (市本级 / 城区): "Zhuzhou's municipal pool", "the city proper"
+        "430200_municipal": ("municipal pool", "municipal-level pool", "city-level pool", "municipal pooling area"),
         "100000": ("national", "nationwide", "nationally", "the whole country", "whole country", "country-wide",
                    "countrywide", "all of china", "china as a whole", "the country as a whole", "prc"),
     },
@@ -73,8 +75,16 @@ EN_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         "benefit_expenditure": ("benefit expenditure", "benefits paid", "benefit spending", "benefit payments",
                                 "benefits", "insurance benefits", "benefit"),
         "inpatient_expenditure": ("inpatient expenditure", "inpatient spending", "hospitalisation spending",
-                                  "hospitalization spending"),
-        "outpatient_expenditure": ("outpatient expenditure", "outpatient spending"),
+                                  "hospitalization spending", "inpatient care", "inpatient treatment",
+                                  "hospital care", "hospital stays", "inpatient costs", "inpatient benefits",
+                                  "hospitalisation costs", "hospitalization costs"),
+        "outpatient_expenditure": ("outpatient expenditure", "outpatient spending", "outpatient care",
+                                   "outpatient treatment", "outpatient costs", "outpatient benefits", "clinic visits spending"),
+        "maternity_allowance_expenditure": ("maternity allowance", "maternity allowances", "maternity pay",
+                                            "maternity leave pay", "maternity leave allowance", "maternity benefits paid"),
+        "maternity_medical_expenditure": ("maternity medical costs", "maternity medical expenses",
+                                          "maternity medical expenditure", "childbirth medical costs",
+                                          "childbirth costs", "maternity care costs"),
         "current_balance": ("current balance", "current-year balance", "current year balance", "annual balance",
                             "surplus", "current surplus", "annual surplus", "balance of the year", "yearly balance"),
         "cumulative_balance": ("cumulative balance", "accumulated balance", "cumulative surplus", "accumulated surplus",
@@ -859,9 +869,10 @@ class QALexicon:
                     if len(tail) > 1 and all(any(e.start <= a and b <= e.end for e in exact) for a, b, _ in tail):
                         continue  # each word is a label as written ("resident" + "insured"): no inflection to undo
                     end = tail[-1][1]
-                    if any(" " in e.surface and e.start < end and start < e.end and not (start <= e.start and e.end <= end)
+                    if any(" " in e.surface and e.start < end and start < e.end and
+                           (not (start <= e.start and e.end <= end) or (e.start, e.end) == (start, end))
                            for e in exact):
-                        continue  # "municipal pooled fund": a phrase as written ("pooled fund") beats an inflection across it
+                        continue  # "municipal pooled fund", "municipal pool": a phrase as written beats an inflection
                     out.append(Entity(start, tail[-1][1], text[start:tail[-1][1]], candidates, preferred))
         return out
 

@@ -97,6 +97,7 @@ class Slots:
         self.ctx, self.p, self.vocab = ctx, parsed, ctx.vocab
         self.lang = parsed.lang
         self.notes: list[str] = []
+        self.absorbed_qualifiers: set[str] = set()  # groups that are part of the indicator (retirees → enrollment_retired)
         self.alliances: list[str] = []
         self.extra_spans: list[tuple[int, int]] = []
         for name in ctx.alliance_names():  # 五市联盟, 株洲市际联盟: names the graph knows
@@ -242,11 +243,27 @@ class Slots:
                                          for y in out)] or out
         # "was due the largest fiscal subsidy", "到位的财政补助资金": the general word beside a measure of it
         out = [x for x in out if not (x in _GENERAL_OF and any(y != x and y.startswith(_GENERAL_OF[x]) for y in out))]
+        out = self._group_of_enrollment(out)
         if len(out) > 1:
             out = self._without_population(out)
         if len(out) > 1:
             out = self._without_per_person(out)
         return self._asked_in_months(out)
+
+    def _group_of_enrollment(self, named: list[str]) -> list[str]:
+        """"retirees insured", "在职人员参保人数": the insured of a group whose own head count the code lists
+        have (a narrower enrollment indicator sharing a label with the group): that indicator; the group is
+        then part of the figure, not a filter (see `absorbed_qualifiers`)."""
+        if "enrollment" not in named:
+            return named
+        for qualifier in self.ids("qualifier"):
+            labels = set(getattr(self.vocab["qualifier"].get(qualifier), "labels_zh", []) or [])
+            narrower = [c.id for c in self.vocab.indicators.values() if c.id.startswith("enrollment_")
+                        and labels & set(c.labels_zh)]
+            if len(narrower) == 1:
+                self.absorbed_qualifiers.add(qualifier)
+                return [narrower[0] if i == "enrollment" else i for i in named]
+        return named
 
     def _without_population(self, named: list[str]) -> list[str]:
         """"subsidy per person for tier-1 resident insured", "各参保人的人均财政补助": the insured named

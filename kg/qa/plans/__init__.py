@@ -48,7 +48,7 @@ def choose_plan(s: Slots) -> Plan:
     """The plan for the question; figures of a group the question names (60岁以上, 一档) only."""
     plan = _choose_plan(s)
     if plan.template in _FIGURE_TEMPLATES:
-        plan.qualifiers = tuple(s.ids("qualifier"))
+        plan.qualifiers = tuple(q for q in s.ids("qualifier") if q not in s.absorbed_qualifiers)
     if plan.template in _LEVEL_TEMPLATES and s.p.has("county"):
         plan.levels = ("county", "pooling_area")  # "哪些区县…": not the city itself (its own pool, 市本级/城区, is a row of its 县市区 tables)
     return plan
