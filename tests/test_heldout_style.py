@@ -308,3 +308,18 @@ def test_the_insured_of_a_group_with_its_own_head_count(store):
         [("430200_municipal", "enrollment_retired", 164000)]
     rows = _one(store, "What's the annual outpatient pooling cap for retirees in Zhuzhou?")  # a group's own figure
     assert {r["qualifier"] for r in rows} == {"retiree"} and any(_close(float(r["value"]), 2000) for r in rows)
+
+
+@pytest.mark.parametrize(("question", "year"), [
+    ("20年株洲市本级职工医保基金收入", 2020),
+    ("FY2022 Zhuzhou resident fund income", 2022),
+])
+def test_a_year_written_short(store, question, year):
+    rows = _one(store, question)
+    assert {r["year"] for r in rows} == {year}
+
+
+@pytest.mark.parametrize("question", ["株洲近10年职工医保参保人数", "Zhuzhou employee enrollment in recent years"])
+def test_recent_years_ask_for_a_series(store, question):
+    rows = _one(store, question)
+    assert {2013, 2022} <= {r["year"] for r in rows}  # not "近10年" read as the year 2010

@@ -402,7 +402,10 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
                "变化趋势", "变化情况", "时间序列", "变动", "变化", "发展", "over time", "over the years",
                "trend", "trends", "time series", "history", "historical", "year by year", "by year", "each year",
                "every year", "evolution", "series", "across years", "through the years", "changed", "evolved",
-               "develop"),
+               "develop", "近几年", "这几年", "近年来", "最近几年", "过去几年", "以来", "逐年变化", "年度走势",
+               *(f"{w}{n}年" for w in ("近", "过去", "最近") for n in ("2", "3", "4", "5", "6", "7", "8", "9", "10",
+                                                                   "两", "三", "四", "五", "六", "七", "八", "九", "十")),
+               "in recent years", "recent years", "past few years", "last few years", "past decade", "since"),
     "rank": ("排名", "排序", "排行", "排列", "比较", "对比", "高低", "各地区", "各地", "各区县", "各县市区", "各县",
              "各区", "各市", "哪个地区", "哪个城市", "哪个区", "哪个县", "哪一个", "哪里最", "rank", "ranking",
              "ranked", "rankings", "compare", "comparison", "compared", "order by", "sorted", "sort", "league table",
@@ -626,6 +629,9 @@ _EN_NUMBER_RE = re.compile(r"(?<![a-z0-9_])(" + "|".join(sorted((re.escape(w) fo
                            + r")(?:[- ](one|two|three|four|five|six|seven|eight|nine))?(?![a-z0-9_])")
 _PERCENT_PREFIX_RE = re.compile(r"百分之([零〇一二两三四五六七八九十百点\d.]+)")
 _YEAR_AFTER_RE = re.compile(r"\s*(年度|年)")
+# words before "N年" that make it a number of years ("近20年", "过去10年"), not a year written short ("22年")
+_SPAN_BEFORE_YEAR_RE = re.compile(r"(?:近|前|后|过去|这|那|最近|未来|每|多|几|第|满|连续|长达|超过|不到|约|大约)\s*$|\d$")
+_FISCAL_YEAR_RE = re.compile(r"(?<![a-z0-9])fy\s?(\d{4})(?![0-9])")
 _HALF_YEAR_RE = re.compile(r"(?<![上下前去今本当])半年|half a year|half-year|six months' worth")
 
 
@@ -648,6 +654,8 @@ def find_numbers(text: str, covered: list[tuple[int, int]]) -> list[Number]:
         after_year = _YEAR_AFTER_RE.match(text, b)
         if after_year and number == number.to_integral() and number >= 1000:  # 2022年; 99999年 is asked too
             year, end = int(number), after_year.end()
+        elif after_year and re.fullmatch(r"\d\d", raw) and not _SPAN_BEFORE_YEAR_RE.search(text[:a]):
+            year, end = 2000 + int(number), after_year.end()  # "22年": 2022 (not "近20年", a span of years)
         else:
             m = _UNIT_RE.match(text, b)
             following = text[m.end():m.end() + 1] if m else ""
@@ -669,6 +677,11 @@ def find_numbers(text: str, covered: list[tuple[int, int]]) -> list[Number]:
         for i in range(a, end):
             taken[i] = True
 
+    for m in _FISCAL_YEAR_RE.finditer(text):  # "FY2022": the year 2022
+        if free(m.start(), m.end()):
+            found.append(Number(m.start(), m.end(), m.group(0), Decimal(m.group(1)), None, "", int(m.group(1))))
+            for i in range(m.start(), m.end()):
+                taken[i] = True
     for m in _HALF_YEAR_RE.finditer(text):  # 半年 / half a year: six months
         if free(m.start(), m.end()):
             found.append(Number(m.start(), m.end(), m.group(0), Decimal(6), "month", m.group(0)))
