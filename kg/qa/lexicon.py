@@ -417,10 +417,11 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
             "worst", "shortest", "ascending", "weakest"),
     "which": ("哪些", "哪个", "哪几个", "哪里", "哪儿", "哪", "which", "what regions", "where", "list"),
     "sub": ("各区县", "各县市区", "下辖", "所辖", "辖区", "各区", "各县", "区县", "县市区", "县区", "各地", "下属",
+            "区市", "各区市", "区(市)", "区（市）",
             "sub-regions", "subregions", "districts", "counties", "sub-region", "within", "below it",
             "its districts", "its counties"),
     # county-level regions only (区县: counties, districts, county-level cities and a city's own pool, not the city)
-    "county": ("区县", "县区", "县市区", "县市", "各区", "各县", "哪些区", "哪些县", "哪个区", "哪个县", "区/县",
+    "county": ("区县", "县区", "县市区", "县市", "区市", "各区市", "区(市)", "区（市）", "市区县", "各区", "各县", "哪些区", "哪些县", "哪个区", "哪个县", "区/县",
                "counties", "county", "districts", "district", "county-level"),
     "latest": ("最新", "最近", "目前", "现在", "当前", "latest", "most recent", "current", "currently", "now"),
     # findings the reports state (yb:Problem, yb:Recommendation, yb:Measure)
@@ -1038,7 +1039,7 @@ def find_spans(text: str) -> list[Span]:
 
 _ZH_FILLER = ("请问", "请", "帮我", "帮忙", "查询", "查一下", "查看", "显示", "列出", "告诉我", "告诉", "给出", "一下",
               "多少", "是多少", "有多少", "几个", "什么", "怎么样", "怎样", "如何", "情况", "数据", "数值", "信息",
-              "地区", "城市", "区县", "地方", "统筹区", "基金", "医保", "医疗保险", "保险", "的", "了", "吗", "呢", "吧",
+              "地区", "城市", "区县", "区市", "地方", "统筹区", "基金", "医保", "医疗保险", "保险", "的", "了", "吗", "呢", "吧",
               "是", "有", "在", "和", "与", "及", "或", "以及", "还是", "中", "里", "为", "由", "对", "从", "到", "至",
               "按", "各", "每", "个", "年", "年度", "月", "份", "报告", "哪", "些", "分别", "其", "它", "他们", "我",
               "所有", "全部", "都", "也", "还", "并", "且", "把", "被", "给", "将", "会", "要", "能", "可以", "哪一",
