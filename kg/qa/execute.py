@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -117,8 +118,13 @@ def execute(ctx: Context, plan: Plan, lang: str) -> tuple[list[dict[str, Any]], 
         rows += [shape(s, plan.template) for s in solutions]
     if plan.qualifiers:  # "60岁以上参保人员占比": that group's figures, not every group's
         rows = [row for row in rows if row["qualifier"] in plan.qualifiers]
+    if plan.policies:  # a policy's local id is its type, numbered when a report has several ("drg", "drg-2")
+        rows = [row for row in rows if row.get("policy")
+                and re.sub(r"-\d+$", "", str(row["policy"]).rsplit("/", 1)[-1]) in plan.policies]
     if plan.at_least is not None:
         rows = [row for row in rows if row["value"] is not None and Decimal(str(row["value"])) >= plan.at_least]
+    if plan.at_most is not None:
+        rows = [row for row in rows if row["value"] is not None and Decimal(str(row["value"])) <= plan.at_most]
     if plan.levels:  # "哪些区县…": regions at the levels asked for
         regions = ctx.vocab["region"]
         rows = [row for row in rows if row.get("region_code") in regions

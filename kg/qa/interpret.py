@@ -18,7 +18,17 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from yibao.qa.answer import EXTRA_KEYS, ROW_KEYS, Answer, QAError, _jsonable, _t, cell, examples
+from yibao.qa.answer import (
+    EXTRA_KEYS,
+    ROW_KEYS,
+    Answer,
+    QAError,
+    _jsonable,
+    _t,
+    cell,
+    concept_label,
+    examples,
+)
 from yibao.qa.context import Context
 from yibao.qa.execute import execute
 from yibao.qa.plans import choose_plan
@@ -46,6 +56,10 @@ def ask(store: ox.Store, question: str, lang: str = "auto", ctx: Context | None 
     plan = choose_plan(Slots(ctx, parsed))
     rows, bounds = execute(ctx, plan, parsed.lang)
     if not rows:
+        rows, bounds = _bare_balance(ctx, plan, parsed, rows, bounds)
+    if not rows:
+        rows, bounds = _fund_of_indicator(ctx, plan, parsed.lang, rows, bounds)
+    if not rows:
         rows, bounds = _other_change_statistic(ctx, plan, parsed.lang, rows, bounds)
     from yibao.qa.queries import get_query
 
@@ -65,6 +79,70 @@ def ask(store: ox.Store, question: str, lang: str = "auto", ctx: Context | None 
     return Answer(question, parsed.lang, plan.template, _jsonable(parameters), sparql, rows, notes,
                   get_query(bounds[0].query.id).describe(parsed.lang), ctx.vocab)
 
+
+
+# "结余" alone is the reports' word for the year's balance and, in tables (期末累计结余 under 结余), for the
+# balance carried forward: a question saying only 结余 / balance, where no current balance is stated, asks for
+# the cumulative one
+_BARE_BALANCE_WORDS = ("结余", "结存", "基金结余", "balance", "fund balance")
+
+
+def _bare_balance(ctx: Context, plan, parsed, rows: list, bounds: list) -> tuple[list, list]:
+    if plan.template not in ("value", "series", "ranking", "threshold") or not plan.runs or \
+            any(run.get("indicator") != "current_balance" for run in plan.runs) or \
+            not any(e.surface in _BARE_BALANCE_WORDS and "current_balance" in e.ids("indicator") for e in parsed.entities):
+        return rows, bounds
+    retry = replace(plan, runs=[dict(run, indicator="cumulative_balance") for run in plan.runs], notes=list(plan.notes))
+    found, found_bounds = execute(ctx, retry, parsed.lang)
+    if not found:
+        return rows, bounds
+    plan.runs = retry.runs
+    plan.notes += retry.notes[len(plan.notes):]
+    plan.notes.append(_t(parsed.lang, "报告没有给出当期结余，列出累计结余",
+                         "the reports state no current-year balance here: showing the cumulative balance"))
+    return found, found_bounds
+
+
+def _fund_reading(ctx: Context, indicator: str | None) -> tuple[str, str] | None:
+    """An indicator named after a fund ("大病保险支出", serious_illness_expenditure: what a fund pays to
+    the critical-illness scheme) read as that fund's own figure (the serious_illness fund's expenditure):
+    (fund, indicator), when the ids say so."""
+    if not indicator:
+        return None
+    for fund in ctx.vocab["fund"]:
+        rest = indicator[len(fund) + 1:] if indicator.startswith(fund + "_") else None
+        if rest and rest in ctx.vocab.indicators:
+            return fund, rest
+    return None
+
+
+def _fund_of_indicator(ctx: Context, plan, lang: str, rows: list, bounds: list) -> tuple[list, list]:
+    """No figures for an indicator named after a fund: that fund's own figures, said in a note."""
+    if plan.template not in ("value", "series", "ranking", "threshold") or not plan.runs:
+        return rows, bounds
+    readings = {run.get("indicator"): _fund_reading(ctx, run.get("indicator")) for run in plan.runs}
+    if not all(readings.values()):
+        return rows, bounds
+    retry_runs = []
+    for run in plan.runs:
+        fund, indicator = readings[run.get("indicator")]
+        if run.get("fundScope") and fund not in run["fundScope"]:
+            return rows, bounds
+        retry_runs.append(dict(run, indicator=indicator, fundScope=[fund]))
+    retry = replace(plan, runs=retry_runs, notes=list(plan.notes))
+    found, found_bounds = execute(ctx, retry, lang)
+    if not found:  # "大病保险支出下降了多少" where the report gives the rate of decline
+        found, found_bounds = _other_change_statistic(ctx, retry, lang, found, found_bounds)
+    if not found:
+        return rows, bounds
+    plan.runs = retry.runs
+    plan.notes += retry.notes[len(plan.notes):]
+    fund, indicator = next(iter(readings.values()))
+    plan.notes.append(_t(lang, f"报告没有单列该支出项，列出{concept_label(ctx.vocab, 'fund', fund, lang)}本身的"
+                               f"{concept_label(ctx.vocab, 'indicator', indicator, lang)}",
+                         f"no report states that item: showing the {concept_label(ctx.vocab, 'fund', fund, lang)}'s "
+                         f"own {concept_label(ctx.vocab, 'indicator', indicator, lang)}"))
+    return found, found_bounds
 
 
 _CHANGE_STATISTICS = {"change": "growth_rate", "growth_rate": "change"}

@@ -31,6 +31,8 @@ ENTITY_SCHEMES = ("region", "fund", "indicator", "basis", "statistic", "policy",
 
 EN_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
     "region": {
+        # a city's own pool (市本级 / 城区): "Zhuzhou's municipal pool", "the city proper"
+        "430200_municipal": ("municipal pool", "municipal-level pool", "city-level pool", "municipal pooling area"),
         "100000": ("national", "nationwide", "nationally", "the whole country", "whole country", "country-wide",
                    "countrywide", "all of china", "china as a whole", "the country as a whole", "prc"),
     },
@@ -46,7 +48,9 @@ EN_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
                      "resident scheme", "urban-rural resident", "urban and rural resident", "urban-rural residents",
                      "urban and rural residents", "urrbmi", "resident's", "residents'"),
         "resident_subsidy": ("resident subsidy funds", "subsidy transfers", "subsidy funds"),
-        "all_basic": ("both funds", "two funds", "combined funds", "both schemes", "the two funds combined"),
+        "all_basic": ("both funds", "two funds", "combined funds", "both schemes", "the two funds combined",
+                      "combined", "combined fund", "funds combined", "the two schemes", "both insurance funds",
+                      "employee and resident funds", "employee and resident funds combined"),
         "maternity": ("maternity", "maternity insurance"),
         "serious_illness": ("critical illness", "serious illness", "catastrophic illness",
                             "critical illness insurance", "serious illness insurance"),
@@ -61,42 +65,83 @@ EN_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
     "indicator": {
         "income": ("income", "revenue", "revenues", "total income", "fund income", "receipts"),
         "premium_income": ("premium income", "contributions", "contribution income", "premiums", "premiums collected"),
-        "fiscal_subsidy_income": ("fiscal subsidy income", "subsidy income", "government subsidy income"),
+        "fiscal_subsidy_income": ("fiscal subsidy income", "subsidy income", "government subsidy income",
+                                  "fiscal subsidy", "fiscal subsidies", "government subsidy", "government subsidies",
+                                  "subsidy revenue", "subsidies from government", "subsidies from the government"),
         "interest_income": ("interest income", "interest"),
         "expenditure": ("expenditure", "expenditures", "spending", "expenses", "outlays", "total expenditure",
-                        "fund expenditure", "spent"),
+                        "fund expenditure", "spent", "pay out", "paid out", "payout", "payouts",
+                        "outgoings", "disbursements", "disbursed"),
         "benefit_expenditure": ("benefit expenditure", "benefits paid", "benefit spending", "benefit payments",
                                 "benefits", "insurance benefits", "benefit"),
         "inpatient_expenditure": ("inpatient expenditure", "inpatient spending", "hospitalisation spending",
-                                  "hospitalization spending"),
-        "outpatient_expenditure": ("outpatient expenditure", "outpatient spending"),
+                                  "hospitalization spending", "inpatient care", "inpatient treatment",
+                                  "hospital care", "hospital stays", "inpatient costs", "inpatient benefits",
+                                  "hospitalisation costs", "hospitalization costs"),
+        "outpatient_expenditure": ("outpatient expenditure", "outpatient spending", "outpatient care",
+                                   "outpatient treatment", "outpatient costs", "outpatient benefits", "clinic visits spending"),
+        "maternity_allowance_expenditure": ("maternity allowance", "maternity allowances", "maternity pay",
+                                            "maternity leave pay", "maternity leave allowance", "maternity benefits paid"),
+        "maternity_medical_expenditure": ("maternity medical costs", "maternity medical expenses",
+                                          "maternity medical expenditure", "childbirth medical costs",
+                                          "childbirth costs", "maternity care costs"),
         "current_balance": ("current balance", "current-year balance", "current year balance", "annual balance",
                             "surplus", "current surplus", "annual surplus", "balance of the year", "yearly balance"),
         "cumulative_balance": ("cumulative balance", "accumulated balance", "cumulative surplus", "accumulated surplus",
                                "reserves", "fund reserves", "reserve", "fund balance", "balance carried forward",
-                               "accumulated reserves", "cumulative reserves"),
+                               "accumulated reserves", "cumulative reserves", "accumulated", "accumulation",
+                               "amassed", "built up", "stockpile", "balance left", "left in the fund",
+                               "money left", "remaining balance", "year-end balance", "closing balance",
+                               "is left", "are left", "left in", "left over", "remaining", "remains", "what remains"),
         "actual_balance": ("adjusted balance", "actual balance", "net balance"),
         "months_of_cover": ("months of cover", "months of coverage", "month of cover", "months covered",
                             "payable months", "months the fund can pay", "months of payment", "fund cover",
                             "months of reserves", "coverage in months", "months of expenditure", "months of spending",
-                            "cover in months", "months of payment capacity"),
+                            "cover in months", "months of payment capacity", "how long can", "how long will",
+                            "how long would", "last for", "how many months"),
         "enrollment": ("enrollment", "enrolment", "enrollees", "enrolees", "insured persons", "insured people",
                        "number insured", "number of insured", "number of insured persons", "insured", "participants",
-                       "members insured", "insured population"),
+                       "members insured", "insured population", "how many people", "how many persons",
+                       "number of people", "people covered", "persons covered", "people insured", "people enrolled",
+                       "persons enrolled", "enrolled", "headcount", "membership"),
         "enrollment_employed": ("active employees insured", "employed enrollees", "working enrollees",
-                                "enrolled active employees", "active enrollees"),
-        "enrollment_retired": ("retired enrollees", "enrolled retirees", "insured retirees"),
+                                "enrolled active employees", "active enrollees", "active employees",
+                                "active workers", "in-service employees", "employed members"),
+        "enrollment_retired": ("retired enrollees", "enrolled retirees", "insured retirees", "retirees insured",
+                               "retired employees", "retired workers", "retired members", "number of retirees"),
         "retiree_share": ("retiree share", "share of retirees", "retiree ratio", "proportion of retirees",
                           "retirement ratio"),
-        "coverage_rate_registered": ("coverage rate of the registered population", "registered coverage rate"),
-        "coverage_rate_resident": ("coverage rate of the resident population", "resident coverage rate"),
+        "coverage_rate_registered": ("coverage rate of the registered population", "registered coverage rate",
+                                     "coverage rate", "coverage rates", "enrollment rate", "enrolment rate",
+                                     "participation rate", "insurance coverage rate",
+                                     *(f"coverage rate {how} {pop}" for how in ("of the", "of", "based on the", "based on",
+                                                                                 "by the", "by", "for the", "for")
+                                       for pop in ("registered population", "household registered population",
+                                                   "hukou population", "household registration"))),
+        "coverage_rate_resident": ("coverage rate of the resident population", "resident coverage rate",
+                                   "permanent resident coverage rate", "permanent population coverage rate",
+                                   *(f"coverage rate {how} {pop}" for how in ("of the", "of", "based on the", "based on",
+                                                                               "by the", "by", "for the", "for")
+                                     for pop in ("resident population", "permanent resident population",
+                                                 "permanent population", "permanent residents",
+                                                 "usual resident population", "usual residents"))),
         "per_capita_contribution": ("per capita contribution", "individual contribution", "contribution per person",
-                                    "contribution standard", "personal contribution", "individual contribution standard"),
+                                    "contribution standard", "personal contribution", "individual contribution standard",
+                                    "pay per person", "premium per person", "premium per head", "individual premium",
+                                    "personal premium", "per person premium", "per capita premium",
+                                    "contribution per head", "contribution per capita", "each person pay",
+                                    "each resident pay", "residents pay each"),
         "per_capita_fiscal_subsidy": ("per capita subsidy", "subsidy per person", "subsidy standard",
                                       "per capita fiscal subsidy", "fiscal subsidy per capita", "per-person subsidy",
                                       "per person subsidy", "per-person government subsidy",
                                       "per person government subsidy", "government subsidy per person",
-                                      "per-capita subsidy", "subsidy per head", "per head subsidy"),
+                                      "per-capita subsidy", "subsidy per head", "per head subsidy",
+                                      *(f"{per} {kind}subsidy" for per in ("per capita", "per person", "per head")
+                                        for kind in ("government ", "fiscal ", "state ", "public ", "financial ")),
+                                      *(f"{kind}subsidy {per}" for per in ("per capita", "per person", "per head",
+                                                                           "per insured person", "per resident")
+                                        for kind in ("", "government ", "fiscal ", "state ")),
+                                      "subsidy standards", "fiscal subsidy standard", "government subsidy standard"),
         "contribution_base": ("contribution base", "contribution bases"),
         "income_execution_rate": ("income execution rate", "income budget execution", "revenue execution rate"),
         "expenditure_execution_rate": ("expenditure execution rate", "expenditure budget execution",
@@ -105,14 +150,33 @@ EN_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         "benefit_expenditure_execution_rate": ("benefit expenditure execution rate", "benefit execution rate"),
         "budget_execution_rate": ("budget execution rate", "budget execution rates", "execution rate",
                                   "execution rates", "budget execution", "budget implementation rate",
-                                  "budget implementation", "budget performance", "execution of the budget"),
+                                  "budget implementation", "budget performance", "execution of the budget",
+                                  "budget completion rate", "budget completion", "completion rate",
+                                  "budget outturn rate", "budget utilisation rate", "budget utilization rate",
+                                  "budget utilisation", "budget utilization", "share of the budget spent",
+                                  "share of its budget spent", "of the budget executed", "budget executed"),
         "inpatient_reimbursement_policy": ("in-policy reimbursement rate", "policy reimbursement rate",
-                                           "reimbursement rate within policy scope", "in-policy inpatient reimbursement"),
-        "inpatient_reimbursement_actual": ("actual reimbursement rate", "actual inpatient reimbursement rate",
-                                           "effective reimbursement rate"),
+                                           "reimbursement rate within policy scope", "in-policy inpatient reimbursement",
+                                           "in-policy reimbursement ratio", "policy-scope reimbursement rate",
+                                           "reimbursement ratio within policy scope",
+                                           "in-policy inpatient reimbursement rate", "in-policy inpatient reimbursement ratio",
+                                           "inpatient reimbursement within the policy scope",
+                                           "reimbursement rate within the policy scope",
+                                           "reimbursement ratio within the policy scope"),
+        "inpatient_reimbursement_actual": tuple(f"{kind} {what}{noun}" for kind in ("actual", "effective", "real")
+                                                for what in ("", "inpatient ", "hospitalisation ", "hospitalization ")
+                                                for noun in ("reimbursement rate", "reimbursement ratio",
+                                                             "reimbursement rates", "reimbursement ratios",
+                                                             "reimbursement", "compensation rate",
+                                                             "compensation ratio")),
         "satisfaction_rate": ("satisfaction", "satisfaction rate", "satisfaction rates"),
-        "fiscal_subsidy_due": ("subsidy due", "subsidies due", "amount due", "due subsidy"),
-        "fiscal_subsidy_received": ("subsidy received", "subsidies received", "amount received", "received subsidy"),
+        "fiscal_subsidy_due": ("subsidy due", "subsidies due", "amount due", "due subsidy", "was due", "were due",
+                               "is due", "are due", "due to receive", "owed", "should have received",
+                               "should have got", "entitled to", "payable subsidy"),
+        "fiscal_subsidy_received": ("subsidy received", "subsidies received", "amount received", "received subsidy",
+                                    "receive", "received", "actually received", "actually receive", "actually got",
+                                    "actually arrived", "subsidy that arrived", "subsidies that arrived",
+                                    "amount arrived", "amount that arrived"),
         "fiscal_subsidy_arrival_rate": ("arrival rate", "subsidy arrival rate", "fiscal subsidy arrival rate",
                                         "arrival rates", "subsidy arrival rates", "funds arrival rate",
                                         "of the fiscal subsidy they were due", "of the subsidy they were due",
@@ -122,6 +186,8 @@ EN_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
                                         "percentage of the subsidy received", "of the subsidy that was due"),
         "amount_recovered": ("amount recovered", "recovered", "recover", "recovery", "recoveries", "clawed back",
                              "clawback", "clawbacks", "money recovered", "funds recovered"),
+        "institutions_covered": ("institutions covered", "hospitals covered", "hospitals included",
+                                 "institutions included", "facilities covered"),
         "institutions_inspected": ("institutions inspected", "inspected", "inspections", "inspect",
                                    "facilities inspected", "providers inspected"),
         "inpatient_visits": ("inpatient visits", "hospital admissions", "admissions", "hospitalisations",
@@ -129,6 +195,12 @@ EN_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         "outpatient_visits": ("outpatient visits",),
         "procurement_savings": ("savings", "saving", "save", "saved", "money saved", "procurement savings",
                                 "amount saved"),
+        "products_count": ("how many drugs", "number of drugs", "drugs selected", "selected drugs", "winning drugs",
+                           "products selected", "number of products", "how many products", "drugs won",
+                           "how many varieties", "varieties selected"),
+        "per_capita_funding": ("funding per person", "total funding per person", "funding per capita",
+                               "per capita funding", "funding per head", "funding standard", "total funding standard",
+                               "financing per person", "financing standard", "total financing per person"),
         "price_reduction_avg": ("average price cut", "average price reduction", "price cut", "price cuts",
                                 "price reduction", "price reductions"),
         "deductible": ("deductible", "deductibles", "threshold payment"),
@@ -146,9 +218,13 @@ EN_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "statistic": {
         "growth_rate": ("growth rate", "growth", "growth rates", "year-on-year", "year on year", "yoy",
-                        "rate of increase", "increase rate"),
+                        "rate of increase", "increase rate", "how fast", "how quickly", "percentage increase",
+                        "percent increase", "per cent increase", "percentage change", "percent change",
+                        "per cent change", "pace of growth", "growth pace", "rate of growth", "growth percentage",
+                        "percentage decrease", "percent decrease", "rate of decline", "rate of decrease"),
         "change": ("absolute change", "change from the previous year", "change on the previous year",
-                   "by how much", "how much more", "how much less", "increase by", "rise by", "fall by",
+                   "by how much", "by how many", "by how many people", "by how many persons", "how many more",
+                   "increase", "increases", "decrease", "decreases", "rise", "drop", "fall", "how many fewer", "how many less", "how much more", "how much less", "increase by", "rise by", "fall by",
                    "how much did it increase", "how much did it rise", "how much did it fall", "increase over",
                    "year-on-year change", "change over the previous year", "change from last year"),
         "share": ("share", "proportion", "percentage", "what percentage", "what per cent", "what percent"),
@@ -214,20 +290,37 @@ ZH_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "indicator": {
         "months_of_cover": ("支付能力", "可支付时间", "可支付月份", "保障月数", "支付月份", "能撑", "还能撑", "撑几个月",
-                            "能支付几个月", "可以支付几个月", "能用几个月", "还能用", "够用几个月", "够付几个月"),
-        "cumulative_balance": ("累计结存", "结存", "储备", "还结余", "还剩", "剩下", "家底", "余钱", "存量"),
+                            "能支付几个月", "可以支付几个月", "能用几个月", "还能用", "够用几个月", "够付几个月",
+                            "支付多久", "能支付多久", "还能支付多久", "可以支付多久", "撑多久", "能撑多久", "用多久",
+                            "够用多久", "够付多久", "支撑多久", "能维持多久", "维持多久", "支付多长时间",
+                            "撑多长时间", "用多长时间", "可支付多长时间"),
+        "cumulative_balance": ("累计结存", "结存", "储备", "还结余", "还剩", "剩下", "家底", "余钱", "存量", "账上还有",
+                               "账上", "账面上", "账面结余", "还有多少钱", "剩多少钱", "剩余资金", "结余资金", "基金余额",
+                               "账户余额", "沉淀资金", "老本", "攒了", "存了", "积累了"),
+        "per_capita_contribution": ("每人交", "每人缴", "每人每年交", "每人每年缴", "每人要交", "每个人交", "个人交",
+                                    "个人缴", "交多少", "缴多少", "交费标准", "交费", "交医保", "个人缴费额"),
         "enrollment": ("参保人员", "参保人口"),
         "amount_recovered": ("追回", "追回资金", "追回基金", "追回医保基金", "追回金额", "挽回", "挽回损失", "挽回基金损失",
                              "拒付", "追缴", "收回"),
+        "institutions_covered": ("覆盖了多少家", "覆盖多少家", "覆盖的医疗机构", "覆盖医疗机构", "纳入的医疗机构",
+                                 "纳入多少家", "纳入了多少家", "覆盖机构", "覆盖医院"),
         "institutions_inspected": ("检查了多少家", "检查定点", "检查机构", "检查医药机构", "检查定点医药机构",
                                    "检查了多少", "检查多少家", "稽核机构", "核查机构"),
         "procurement_savings": ("节约资金", "节省资金", "节约金额", "节省金额", "节约", "节省", "节约费用"),
         "price_reduction_avg": ("降价幅度", "价格降幅"),
+        "products_count": ("多少个药品", "多少种药品", "多少个品种", "中选药品", "中选品种", "中选多少", "药品数量", "品种数"),
+        "per_capita_funding": ("人均筹资", "筹资标准", "总筹资标准", "每人筹资", "人均筹资标准"),
         "deductible": ("起付线", "起付标准", "起付金额"),
         "payment_rate": ("报销比例", "支付比例", "报销比率", "统筹支付比例"),
         "annual_cap": ("封顶线", "最高支付限额", "年度限额", "支付限额", "封顶", "最高限额"),
         "fiscal_subsidy_arrival_rate": ("到账率",),
-        "satisfaction_rate": ("满意程度",),
+        "satisfaction_rate": ("满意程度", "满意比例", "满意度调查"),
+        "budget_execution_rate": ("预算完成率", "预算完成情况", "预算执行情况", "预算执行得", "预算执行进度",
+                                  "完成率", "执行进度", "执行比例", "执行比率", "预算完成比例", "完成预算的比例",
+                                  "预算执行比例"),
+        "coverage_rate_resident": ("常住人口计算的参保率", "按常住人口的参保率", "常住人口口径参保率", "常住参保率"),
+        "coverage_rate_registered": ("户籍人口计算的参保率", "按户籍人口的参保率", "户籍人口口径参保率", "户籍参保率",
+                                     "参保覆盖率", "覆盖率"),
         "fiscal_subsidy_income": ("财政补贴", "政府补贴", "财政补助"),
         "expenditure": ("花了", "花费", "花钱", "开支", "用了", "支付了"),
         "income": ("进账", "收了", "筹了", "筹集"),
@@ -240,13 +333,31 @@ ZH_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
                    "增长了多少", "增长多少", "下降了多少", "下降多少", "降低了多少", "上升了多少", "涨了多少",
                    "降了多少", "增减变化", "增减额", "增加额", "增长额", "减少额", "变动额",
                    *(f"{ref}{verb}" for ref in ("比上年", "比去年", "较上年", "较去年", "比上一年", "同比")
-                     for verb in ("增加", "减少", "增长了", "下降了", "上升了", "降低了"))),
-        "share": ("占比", "比重", "所占比例", "占多大比例", "占多少比例", "占的比例", "百分之几", "比例"),
+                     for verb in ("增加", "减少", "增长了", "下降了", "上升了", "降低了")),
+                   # "提高了多少", "上调了几", "涨了多少": a verb of change asking for the amount
+                   *(f"{verb}{le}{amount}" for verb in ("提高", "上调", "调高", "下调", "调低", "降低", "下降", "上升",
+                                                        "增加", "减少", "增长", "涨", "降", "多", "少", "提升", "回落")
+                     for le in ("", "了") for amount in ("多少", "几"))),
+        "share": ("占比", "比重", "所占比例", "占多大比例", "占多少比例", "占的比例", "百分之几", "比例", "占多少",
+                  "占了多少", "占几成", "占百分之多少", "占总数", "占全部", "所占份额", "份额"),
     },
     "policy": {
         "volume_based_procurement": ("药品集采", "耗材集采", "集中带量", "带量"),
         "outpatient_mutual_aid": ("门诊共济保障机制", "普通门诊统筹"),
     },
+}
+
+# Words naming several indicators at once ("收支情况": income and expenditure); a question naming one asks
+# for each of them, as if they were listed ("收入和支出").
+COMPOUND_INDICATORS: dict[str, tuple[str, ...]] = {
+    "收支": ("income", "expenditure"), "收支情况": ("income", "expenditure"), "收支状况": ("income", "expenditure"),
+    "收支余": ("income", "expenditure", "current_balance"),
+    "收支余情况": ("income", "expenditure", "current_balance"),
+    "收支结余情况": ("income", "expenditure", "current_balance"),
+    "基金收支": ("income", "expenditure"), "基金运行情况": ("income", "expenditure", "current_balance"),
+    "finances": ("income", "expenditure"), "income and spending": ("income", "expenditure"),
+    "revenue and expenditure": ("income", "expenditure"), "revenue and spending": ("income", "expenditure"),
+    "income and outgo": ("income", "expenditure"),
 }
 
 # --- words that pick a template (matched as substrings of the folded question) --------------------
@@ -263,6 +374,7 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
                "parameter", "rates", "deductible", "deductibles", "cap", "caps", "ceiling", "reimburse",
                "reimbursement", "how much", "details"),
     "adopt": ("实施", "开展", "推行", "推进", "试点", "落地", "实行", "执行", "采用", "启动", "建立", "运行", "全面",
+              "出台", "印发", "制定", "引入", "上线", "开通",
               "adopt", "adopted", "adopters", "introduced", "run", "runs", "use", "uses", "implement",
               "implemented", "pilot", "piloted", "rolled out", "launched", "started"),
     "deficit": ("赤字", "收不抵支", "入不敷出", "亏损", "穿底", "负结余", "结余为负", "结余是负", "结余小于零",
@@ -290,7 +402,10 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
                "变化趋势", "变化情况", "时间序列", "变动", "变化", "发展", "over time", "over the years",
                "trend", "trends", "time series", "history", "historical", "year by year", "by year", "each year",
                "every year", "evolution", "series", "across years", "through the years", "changed", "evolved",
-               "develop"),
+               "develop", "近几年", "这几年", "近年来", "最近几年", "过去几年", "以来", "逐年变化", "年度走势",
+               *(f"{w}{n}年" for w in ("近", "过去", "最近") for n in ("2", "3", "4", "5", "6", "7", "8", "9", "10",
+                                                                   "两", "三", "四", "五", "六", "七", "八", "九", "十")),
+               "in recent years", "recent years", "past few years", "last few years", "past decade", "since"),
     "rank": ("排名", "排序", "排行", "排列", "比较", "对比", "高低", "各地区", "各地", "各区县", "各县市区", "各县",
              "各区", "各市", "哪个地区", "哪个城市", "哪个区", "哪个县", "哪一个", "哪里最", "rank", "ranking",
              "ranked", "rankings", "compare", "comparison", "compared", "order by", "sorted", "sort", "league table",
@@ -302,15 +417,20 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
             "worst", "shortest", "ascending", "weakest"),
     "which": ("哪些", "哪个", "哪几个", "哪里", "哪儿", "哪", "which", "what regions", "where", "list"),
     "sub": ("各区县", "各县市区", "下辖", "所辖", "辖区", "各区", "各县", "区县", "县市区", "县区", "各地", "下属",
+            "区市", "各区市", "区(市)", "区（市）",
             "sub-regions", "subregions", "districts", "counties", "sub-region", "within", "below it",
             "its districts", "its counties"),
     # county-level regions only (区县: counties, districts, county-level cities and a city's own pool, not the city)
-    "county": ("区县", "县区", "县市区", "县市", "各区", "各县", "哪些区", "哪些县", "哪个区", "哪个县", "区/县",
+    "county": ("区县", "县区", "县市区", "县市", "区市", "各区市", "区(市)", "区（市）", "市区县", "各区", "各县", "哪些区", "哪些县", "哪个区", "哪个县", "区/县",
                "counties", "county", "districts", "district", "county-level"),
     "latest": ("最新", "最近", "目前", "现在", "当前", "latest", "most recent", "current", "currently", "now"),
     # findings the reports state (yb:Problem, yb:Recommendation, yb:Measure)
     "Problem": ("存在的问题", "存在问题", "哪些问题", "什么问题", "问题", "不足之处", "短板", "困难", "薄弱环节",
-                "problems", "problem", "issues", "issue", "weaknesses", "shortcomings", "concerns", "findings"),
+                "哪些不足", "什么不足", "有何不足", "存在不足", "存在的不足", "还有不足", "不足和", "和不足",
+                "毛病", "隐患", "差距", "什么风险", "哪些风险", "存在风险", "风险隐患", "有何风险", "风险点", "有待改进", "有待提高", "有待加强", "需要改进", "需改进", "亟待解决",
+                "problems", "problem", "issues", "issue", "weaknesses", "shortcomings", "concerns", "findings",
+                "deficiencies", "weak points", "weak spots", "what went wrong", "gaps", "risks", "challenges",
+                "difficulties", "room for improvement"),
     "Recommendation": ("建议", "意见建议", "改进措施", "对策", "下一步", "recommendations", "recommendation",
                        "recommend", "recommended", "suggestions", "suggested", "advice"),
     "Measure": ("监管措施", "采取了哪些措施", "措施", "举措", "measures", "actions taken"),
@@ -510,6 +630,9 @@ _EN_NUMBER_RE = re.compile(r"(?<![a-z0-9_])(" + "|".join(sorted((re.escape(w) fo
                            + r")(?:[- ](one|two|three|four|five|six|seven|eight|nine))?(?![a-z0-9_])")
 _PERCENT_PREFIX_RE = re.compile(r"百分之([零〇一二两三四五六七八九十百点\d.]+)")
 _YEAR_AFTER_RE = re.compile(r"\s*(年度|年)")
+# words before "N年" that make it a number of years ("近20年", "过去10年"), not a year written short ("22年")
+_SPAN_BEFORE_YEAR_RE = re.compile(r"(?:近|前|后|过去|这|那|最近|未来|每|多|几|第|满|连续|长达|超过|不到|约|大约)\s*$|\d$")
+_FISCAL_YEAR_RE = re.compile(r"(?<![a-z0-9])fy\s?(\d{4})(?![0-9])")
 _HALF_YEAR_RE = re.compile(r"(?<![上下前去今本当])半年|half a year|half-year|six months' worth")
 
 
@@ -532,6 +655,8 @@ def find_numbers(text: str, covered: list[tuple[int, int]]) -> list[Number]:
         after_year = _YEAR_AFTER_RE.match(text, b)
         if after_year and number == number.to_integral() and number >= 1000:  # 2022年; 99999年 is asked too
             year, end = int(number), after_year.end()
+        elif after_year and re.fullmatch(r"\d\d", raw) and not _SPAN_BEFORE_YEAR_RE.search(text[:a]):
+            year, end = 2000 + int(number), after_year.end()  # "22年": 2022 (not "近20年", a span of years)
         else:
             m = _UNIT_RE.match(text, b)
             following = text[m.end():m.end() + 1] if m else ""
@@ -553,6 +678,11 @@ def find_numbers(text: str, covered: list[tuple[int, int]]) -> list[Number]:
         for i in range(a, end):
             taken[i] = True
 
+    for m in _FISCAL_YEAR_RE.finditer(text):  # "FY2022": the year 2022
+        if free(m.start(), m.end()):
+            found.append(Number(m.start(), m.end(), m.group(0), Decimal(m.group(1)), None, "", int(m.group(1))))
+            for i in range(m.start(), m.end()):
+                taken[i] = True
     for m in _HALF_YEAR_RE.finditer(text):  # 半年 / half a year: six months
         if free(m.start(), m.end()):
             found.append(Number(m.start(), m.end(), m.group(0), Decimal(6), "month", m.group(0)))
@@ -651,7 +781,7 @@ class QALexicon:
         entries: dict[str, dict[tuple[str, str], bool]] = {}
 
         def add(label: str, scheme: str, ident: str, preferred: bool) -> None:
-            key = fold(label).strip()
+            key = dehyphen(fold(label).strip())
             if not key or (len(key) < 2 and scheme != "region"):
                 return
             if key.isascii() and (len(key) < 2 or key in _EN_NOT_REGIONS and scheme == "region"):
@@ -670,6 +800,10 @@ class QALexicon:
                     else:
                         add(concept.label_en, scheme, concept.id, True)
                         add(concept.id.replace("_", " "), scheme, concept.id, False)
+        for word, ids in COMPOUND_INDICATORS.items():
+            for ident in ids:
+                if ident in vocab["indicator"]:
+                    add(word, "indicator", ident, False)
         for synonyms in (EN_SYNONYMS, ZH_SYNONYMS):
             for scheme, by_id in synonyms.items():
                 for ident, words in by_id.items():
@@ -729,7 +863,9 @@ class QALexicon:
         return {**self.__dict__, "_name_indexes": None, "_index_path": None}
 
     def matches(self, text: str) -> list[Entity]:
-        """Every label occurrence in the folded `text` (overlapping), English ones on word boundaries."""
+        """Every label occurrence in the folded `text` (overlapping), English ones on word boundaries;
+        a hyphen between English words is a space ("per-capita subsidy" is "per capita subsidy")."""
+        text = dehyphen(text)
         out = []
         for end, (key, candidates, preferred) in self._automaton.iter(text):
             start = end - len(key) + 1
@@ -746,6 +882,11 @@ class QALexicon:
                 if len(tail) == len(stems) and tuple(w[2] for w in tail) == stems and candidates:
                     if len(tail) > 1 and all(any(e.start <= a and b <= e.end for e in exact) for a, b, _ in tail):
                         continue  # each word is a label as written ("resident" + "insured"): no inflection to undo
+                    end = tail[-1][1]
+                    if any(" " in e.surface and e.start < end and start < e.end and
+                           (not (start <= e.start and e.end <= end) or (e.start, e.end) == (start, end))
+                           for e in exact):
+                        continue  # "municipal pooled fund", "municipal pool": a phrase as written beats an inflection
                     out.append(Entity(start, tail[-1][1], text[start:tail[-1][1]], candidates, preferred))
         return out
 
@@ -758,6 +899,13 @@ class QALexicon:
 
 
 _EN_WORD_RE = re.compile(r"[a-z]+(?:['-][a-z]+)*")
+_INNER_HYPHEN_RE = re.compile(r"(?<=[a-z0-9])[-‐‑–](?=[a-z])|(?<=[a-z])[-‐‑–](?=[0-9])")
+
+
+def dehyphen(text: str) -> str:
+    """A hyphen joining English words (or a word and a digit: tier-1) as a space; the length is kept,
+    so offsets stay those of the question. Number ranges (2019-2022) and signs (-5) keep theirs."""
+    return _INNER_HYPHEN_RE.sub(" ", text)
 # Irregular forms a stemmer leaves alone (it cuts suffixes; it does not know that "spent" is "spend").
 _IRREGULAR = {"spent": "spend", "grew": "grow", "grown": "grow", "rose": "rise", "risen": "rise", "fell": "fall",
               "fallen": "fall", "paid": "pay", "ran": "run", "saw": "see", "seen": "see", "got": "get",
@@ -766,11 +914,18 @@ _IRREGULAR = {"spent": "spend", "grew": "grow", "grown": "grow", "rose": "rise",
               "went": "go", "gone": "go", "children": "child", "people": "person"}
 
 
+# Words whose Snowball stem would merge them with a different word of the domain: "insurance" (the
+# scheme, in nearly every English question) is not "insured" (the persons enrolled).
+_OWN_STEMS = {"insurance": "insurance", "insurances": "insurance"}
+
+
 @lru_cache(maxsize=4096)
 def stem(word: str) -> str:
     """The English word's stem (Snowball), after mapping irregular forms to their base."""
     import snowballstemmer
 
+    if word in _OWN_STEMS:
+        return _OWN_STEMS[word]
     word = _IRREGULAR.get(word, word)
     return _stemmer(snowballstemmer).stemWord(word)
 
@@ -884,14 +1039,14 @@ def find_spans(text: str) -> list[Span]:
 
 _ZH_FILLER = ("请问", "请", "帮我", "帮忙", "查询", "查一下", "查看", "显示", "列出", "告诉我", "告诉", "给出", "一下",
               "多少", "是多少", "有多少", "几个", "什么", "怎么样", "怎样", "如何", "情况", "数据", "数值", "信息",
-              "地区", "城市", "区县", "地方", "统筹区", "基金", "医保", "医疗保险", "保险", "的", "了", "吗", "呢", "吧",
+              "地区", "城市", "区县", "区市", "地方", "统筹区", "基金", "医保", "医疗保险", "保险", "的", "了", "吗", "呢", "吧",
               "是", "有", "在", "和", "与", "及", "或", "以及", "还是", "中", "里", "为", "由", "对", "从", "到", "至",
               "按", "各", "每", "个", "年", "年度", "月", "份", "报告", "哪", "些", "分别", "其", "它", "他们", "我",
               "所有", "全部", "都", "也", "还", "并", "且", "把", "被", "给", "将", "会", "要", "能", "可以", "哪一",
               "名", "位", "第", "共", "总", "总共", "合计", "一共", "前", "后", "最", "更", "比", "较", "值", "水平",
               "指标", "方面", "时候", "时", "期间", "以来", "以", "上", "下", "内", "外", "之", "其中", "元", "亿",
               "万", "人", "全市", "全省", "全国", "我市", "本市", "哪家", "政策",
-              "改革", "工作", "实施情况", "开展情况", "情形", "多", "少", "高", "低", "大", "小", "个月", "现", "已",
+              "改革", "工作", "实施情况", "开展情况", "情形", "之间", "范围内", "区间", "介于", "多", "少", "高", "低", "大", "小", "个月", "现", "已",
               "已经", "曾", "过", "着", "这", "那", "该", "此", "些", "啥", "谁", "怎", "么", "问", "查", "看",
               "说", "讲", "列", "示")
 _PLACE_RE = re.compile(r"[\u3400-\u9fff]{1,6}?(?:自治州|自治县|市|县|区|州|盟|旗)")

@@ -69,13 +69,53 @@ def parse(question: str, lexicon: QALexicon, lang: str | None = None) -> Parsed:
     spans = find_spans(text)
     limit, limit_span = _limit(text)
     blocked = [limit_span] if limit_span else []
-    entities = lexicon.entities(text, blocked=blocked)
+    blocked += [m.span() for m in _NOT_NAMES_RE.finditer(text)]
+    entities = _joined_places([_place_and_level(e, text, lexicon) for e in lexicon.entities(text, blocked=blocked)],
+                              text, lexicon)
     covered = [(e.start, e.end) for e in entities] + blocked
     numbers = find_numbers(text, covered)
     # keywords inside a recognised name are part of the name (执行 in 预算执行率), except topic words
     keep_inside = {"subsidy", "savings", "short", "deficit", "provenance"}
     spans = [s for s in spans if s.kind in keep_inside or not _inside(s, entities)]
     return Parsed(question, text, detected, entities, numbers, spans, limit, limit_span)
+
+
+# words for the areas asked about, not for a fund ("pooling areas" is 统筹区, not the pooled fund)
+_NOT_NAMES_RE = re.compile(r"\b(?:pooling|pooled|insurance|coordination) (?:areas?|regions?|units?|districts?)\b|统筹区|统筹地区")
+
+
+_ASKED_LEVEL_RE = re.compile(r"(?:which|what|each|every|all|any|the|its|of)\s+(?:of\s+the\s+)?$")
+_LEVEL_WORD_RE = re.compile(r"^(.+?)\s+(county|counties|district|districts)$")
+
+
+def _place_and_level(entity: Entity, text: str, lexicon: QALexicon) -> Entity:
+    """"which Zhuzhou county has…", "each Qingdao district": a place and the level asked about, not the
+    region whose English name is "Zhuzhou County" (a former name); the level word stays a keyword."""
+    m = _LEVEL_WORD_RE.match(entity.surface)
+    if not m or not entity.ids("region") or not _ASKED_LEVEL_RE.search(text[:entity.start]):
+        return entity
+    place = lexicon.keys.get(m.group(1))
+    regions = tuple(sorted(c for c in (place or {}) if c[0] == "region"))
+    if not regions:
+        return entity
+    return Entity(entity.start, entity.start + len(m.group(1)), m.group(1), regions, any(place.values()))
+
+
+def _joined_places(entities: list[Entity], text: str, lexicon: QALexicon) -> list[Entity]:
+    """"Qing dao", "Zhu-zhou": a pinyin name written in syllables, each of which happens to name some small
+    place (Qing is 青县, Dao is 道县): the one region the syllables spell together."""
+    out: list[Entity] = []
+    for e in entities:
+        last = out[-1] if out else None
+        if last is not None and last.ids("region") and e.ids("region") and text[last.end:e.start] in (" ", "-") \
+                and last.surface.isascii() and e.surface.isascii():
+            place = lexicon.keys.get(last.surface + e.surface, {})
+            regions = tuple(sorted(c for c in place if c[0] == "region"))
+            if regions:
+                out[-1] = Entity(last.start, e.end, text[last.start:e.end], regions, any(place.values()))
+                continue
+        out.append(e)
+    return out
 
 
 def _inside(span: Span, entities: list[Entity]) -> bool:

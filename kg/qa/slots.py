@@ -11,6 +11,7 @@ from functools import lru_cache
 from yibao.qa.answer import QAError, _t, concept_label
 from yibao.qa.context import Context
 from yibao.qa.lexicon import (
+    COMPOUND_INDICATORS,
     Entity,
     Number,
     closest,
@@ -43,10 +44,16 @@ UNIT_NAMES = {"yuan": ("元", "yuan"), "month": ("月", "months"), "percent": ("
               "item": ("个", "items"), "institution": ("家", "institutions")}
 
 
+# a year written as the base of a comparison ("over 2020", "比2020年", "compared with 2020")
+_BASE_YEAR_RE = re.compile(r"(?:比|较|相比|相较于?|与|than|over|compared (?:with|to)|relative to|versus|vs\.?)\s*"
+                           r"(?:the\s+)?(?:year\s+)?$")
+
+
 _COMPARED_WITH_RE = re.compile(r"(?:比|较|与|和|同|相比|相较|than|over|from|on|with|compared to|compared with)\s*(?:the\s+)?$")
 
 # a question asking for a number of months ("近几个月" is a period, not the answer's unit)
-_MONTHS_ASKED_RE = re.compile(r"(?<![近前过去最])(?:几|多少)个?月(?!份)|how many months|for how long|how long can|in months|按月数计")
+_MONTHS_ASKED_RE = re.compile(r"(?<![近前过去最])(?:几|多少)个?月(?!份)|多久|多长时间|how many months|for how long|"
+                              r"how long can|how long will|how long would|in months|按月数计")
 
 COMPATIBLE_UNITS = {"yuan": {"yuan", "yuan_per_person", "yuan_per_person_month"}}
 
@@ -55,6 +62,23 @@ _SCHEME_ZH = {"region": "地区", "indicator": "指标", "fund": "基金", "poli
 
 
 _CMP_GAP_RE = re.compile(r"\s*(?:(?:the|of|than|a|an|about|around|approximately|roughly|为|是|于|了|约|大约|仅|只有)\s*)*")
+
+
+# words that ask for a figure per insured person (a per-person standard, not an amount)
+_PER_PERSON_RE = re.compile(r"人均|每人|每个人|每位|每名|/人|元/人|标准|per (?:capita|person|head|insured|resident)|"
+                            r"each (?:person|insured|resident)|standard")
+
+
+# indicators whose everyday name (财政补贴, fiscal subsidy) is also the general word for the measures named
+# by the same id stem (fiscal_subsidy_due, fiscal_subsidy_received, fiscal_subsidy_arrival_rate)
+_GENERAL_OF = {"fiscal_subsidy_income": "fiscal_subsidy_"}
+
+
+# a fund that is the sum of others (职工与居民医保两项基金合计): its parts
+_COMBINED_PARTS = {"all_basic": ("employee", "resident")}
+
+
+_CONJUNCTION_IN_RE = re.compile(r"和|与|及|、|\band\b|&")
 
 
 _CONJUNCTION_RE = re.compile(r"\s*(?:和|与|及|以及|、|,|，|and|&|plus)\s*")
@@ -73,6 +97,7 @@ class Slots:
         self.ctx, self.p, self.vocab = ctx, parsed, ctx.vocab
         self.lang = parsed.lang
         self.notes: list[str] = []
+        self.absorbed_qualifiers: set[str] = set()  # groups that are part of the indicator (retirees → enrollment_retired)
         self.alliances: list[str] = []
         self.extra_spans: list[tuple[int, int]] = []
         for name in ctx.alliance_names():  # 五市联盟, 株洲市际联盟: names the graph knows
@@ -119,6 +144,8 @@ class Slots:
             if len(candidates) > 1:  # context: the regions the graph holds data for
                 with_data = [c for c in candidates if c in self.ctx.data_regions()]
                 candidates = with_data or candidates
+            if entity.surface.isascii() and not set(candidates) & self.ctx.data_regions():
+                candidates = self._sounds_like_data_region(entity.surface) or candidates
             if len(candidates) > 1:
                 shown = ", ".join(f"{self.region_name(c, True)} ({c})" for c in sorted(candidates)[:6])
                 surface = self.as_written(entity.start, entity.end)
@@ -142,6 +169,18 @@ class Slots:
             codes.remove("100000")
         return codes
 
+    def _sounds_like_data_region(self, word: str) -> list[str]:
+        """"Youxian": the pinyin of 攸县, a region with figures, rather than 游仙区 (Youxian District), a
+        region of the same English name without any; [] when no region with figures sounds like it."""
+        word = re.sub(r"[\s\-']", "", fold(word))
+        found = []
+        for code in sorted(self.ctx.data_regions()):
+            concept = self.vocab.regions.get(code)
+            if concept and any(self.ctx.lexicon.pinyin(n) == word for label in concept.labels_zh
+                               for n in {label, without_admin_suffix(label)}):
+                found.append(code)
+        return found
+
     def region_name(self, code: str, with_parent: bool = False) -> str:
         name = self.label("region", code)
         if with_parent:
@@ -152,7 +191,18 @@ class Slots:
         return name
 
     def funds(self) -> list[str]:
-        return self.ids("fund")
+        """The funds named; "职工医保和居民医保" (a label of the two funds combined) in a question comparing
+        them ("对比", "分别", "compare") is the two funds, each with its own figures."""
+        out: list[str] = []
+        for entity, ids in self.by_scheme.get("fund", []):
+            if "all_basic" in ids and self._compares_funds() and _CONJUNCTION_IN_RE.search(entity.surface):
+                ids = [i for i in _COMBINED_PARTS["all_basic"] if i in self.vocab["fund"]] or ids
+            out += [i for i in ids if i not in out]
+        return out
+
+    def _compares_funds(self) -> bool:
+        return bool(self.p.has("rank") or re.search(r"分别|各自|各是|哪个多|哪个少|谁多|谁少|谁高|谁低|\bvs\b|versus|"
+                                                     r"respectively|each of", self.p.text))
 
     def bases(self, default: tuple[str, ...] | None = NON_BUDGET_BASES) -> list[str] | None:
         found = self.ids("basis")
@@ -187,14 +237,70 @@ class Slots:
         # "spend on benefits", "收入里财政补贴": a kind of the general indicator named beside it is meant
         # (ids name kinds by suffix: benefit_expenditure is a kind of expenditure)
         out = [x for x in out if not any(y != x and y.endswith("_" + x) for y in out)]
+        # "退休职工参保人数", "active employees among the insured": the narrower figure named beside the
+        # general one (ids name narrower figures by suffix: enrollment_retired narrows enrollment)
+        out = [x for x in out if not any(y != x and y.startswith(x + "_") and not self._is_execution_rate(y)
+                                         for y in out)] or out
+        # "was due the largest fiscal subsidy", "到位的财政补助资金": the general word beside a measure of it
+        out = [x for x in out if not (x in _GENERAL_OF and any(y != x and y.startswith(_GENERAL_OF[x]) for y in out))]
+        out = self._group_of_enrollment(out)
+        if len(out) > 1:
+            out = self._without_population(out)
+        if len(out) > 1:
+            out = self._without_per_person(out)
         return self._asked_in_months(out)
+
+    def _group_of_enrollment(self, named: list[str]) -> list[str]:
+        """"retirees insured", "在职人员参保人数": the insured of a group whose own head count the code lists
+        have (a narrower enrollment indicator sharing a label with the group): that indicator; the group is
+        then part of the figure, not a filter (see `absorbed_qualifiers`)."""
+        if "enrollment" not in named:
+            return named
+        for qualifier in self.ids("qualifier"):
+            labels = set(getattr(self.vocab["qualifier"].get(qualifier), "labels_zh", []) or [])
+            narrower = [c.id for c in self.vocab.indicators.values() if c.id.startswith("enrollment_")
+                        and labels & set(c.labels_zh)]
+            if len(narrower) == 1:
+                self.absorbed_qualifiers.add(qualifier)
+                return [narrower[0] if i == "enrollment" else i for i in named]
+        return named
+
+    def _without_population(self, named: list[str]) -> list[str]:
+        """"subsidy per person for tier-1 resident insured", "各参保人的人均财政补助": the insured named
+        after another figure, not joined to it by "and", say whose figure it is; they are not asked for."""
+        mentions = self.by_scheme["indicator"]
+        first = {}
+        for entity, ids in mentions:
+            for i in ids:
+                first.setdefault(i, entity)
+        if "enrollment" not in named or "enrollment" not in first:
+            return named
+        at = first["enrollment"]
+        others = [first[i] for i in named if i != "enrollment" and i in first and first[i].end <= at.start]
+        if not others:
+            return named
+        gap = self.p.text[max(o.end for o in others):at.start]
+        if _CONJUNCTION_RE.fullmatch(gap) or re.search(r"(?:^|\s)(?:and|&|plus)\s", gap) or re.search(r"[和与及、]", gap):
+            return named
+        return [i for i in named if i != "enrollment"]
+
+    def _without_per_person(self, named: list[str]) -> list[str]:
+        """"应到位的财政补助资金": an amount (yuan) and a per-person standard (yuan per person) both fit
+        the words; without a per-person word (人均, 每人, 标准, per person …) the amount is meant."""
+        units = {i: self.unit_of(i) for i in named}
+        if not any(u == "yuan" for u in units.values()) or _PER_PERSON_RE.search(self.p.text):
+            return named
+        kept = [i for i in named if units[i] != "yuan_per_person"]
+        return kept or named
 
     def _asked_in_months(self, named: list[str]) -> list[str]:
         """"结余能支付多少个月", "how many months can the balance pay": the answer is counted in months, so
         the indicator meant is the one counted in months (when the vocabulary has exactly one), not the
         balance the question starts from."""
-        if not _MONTHS_ASKED_RE.search(self.p.text) or any(self.unit_of(x) == "month" for x in named):
+        if not _MONTHS_ASKED_RE.search(self.p.text):
             return named
+        if any(self.unit_of(x) == "month" for x in named):  # "how many months can the balance pay": the months
+            return [x for x in named if self.unit_of(x) == "month"]
         in_months = [c.id for c in self.vocab.indicators.values()
                      if c.unit == "month" and not getattr(c, "policy_only", False)]
         return in_months if len(in_months) == 1 else named
@@ -248,6 +354,14 @@ class Slots:
             self.notes.append(self.t(f"“{relative[0].surface}”按{why}推算为{year}年",
                                      f"'{relative[0].surface}' read as {year} (relative to {why})"))
             return [year]
+        if len(set(years)) == 1 and self.statistic() in ("change", "growth_rate"):
+            # "increase over 2020", "比2020年增加了多少": 2020 is the year compared with; the change is 2021's
+            at = next(n for n in self.p.numbers if n.year == years[0])
+            if _BASE_YEAR_RE.search(self.p.text[:at.start]):
+                year = years[0] + 1
+                self.notes.append(self.t(f"与{years[0]}年相比的变化，即{year}年的增减",
+                                         f"the change over {years[0]}, i.e. {year}'s change"))
+                return [year]
         return list(dict.fromkeys(years)) or [None]
 
     def value_in_unit(self, n: Number, indicator: str, statistic: str) -> Decimal:
@@ -353,9 +467,11 @@ class Slots:
 
     def correct_region(self) -> str | None:
         """A misspelt place name whose one close match is a region the graph holds data for
-        (株州 → 株洲 by sound, Zhuzou → Zhuzhou by spelling): that region, with a note saying so."""
-        for word in leftovers(self.p.text, self.recognised_spans()):
-            if not _region_like(word, self.p.original):
+        (株州 → 株洲 by sound, Zhuzou → Zhuzhou by spelling, "Chang ji" → Changji written apart): that
+        region, with a note saying so."""
+        words = leftovers(self.p.text, self.recognised_spans())
+        for word in _split_names(self.p.original, self.recognised_spans()) + words:
+            if word in words and not _region_like(word, self.p.original):
                 continue
             scored: dict[str, float] = {}
             for code in self.ctx.data_regions():  # cached; read only when a word may be a misspelt place
@@ -414,6 +530,8 @@ class Slots:
     def listed_indicators(self) -> list[str]:
         """Indicators named as a list ("累计结余和可支付月数", "income and expenditure"), else one."""
         mentions = self.by_scheme["indicator"]
+        if len(mentions) == 1 and mentions[0][0].surface in COMPOUND_INDICATORS:  # "收支情况": each of them
+            return [i for i in COMPOUND_INDICATORS[mentions[0][0].surface] if i in mentions[0][1]]
         if len(mentions) > 1 and all(_CONJUNCTION_RE.fullmatch(self.p.text[a[0].end:b[0].start])
                                      for a, b in zip(mentions, mentions[1:])):
             listed = self.indicators()
@@ -459,6 +577,16 @@ def _similarity(word: str, name: str, pinyin: Callable[[str], str]) -> float:
         if not word or not name:
             return 0.0
     return difflib.SequenceMatcher(None, word, name).ratio()
+
+
+def _split_names(original: str, spans: list[tuple[int, int]]) -> list[str]:
+    """Place names written as two words, capitalised ("Chang ji", "Huai Bei", "Qing Dao"): joined, for
+    the spelling check; only words nothing else recognised."""
+    out = []
+    for m in re.finditer(r"\b([A-Z][a-z]+)[ \-]([A-Za-z][a-z]*)\b", original):
+        if not any(a < m.end() and m.start() < b for a, b in spans):
+            out.append((m.group(1) + m.group(2)).lower())
+    return out
 
 
 def _region_like(word: str, original: str) -> bool:

@@ -21,6 +21,8 @@ class Plan:
     fallback_scope: bool = False  # value lookups: retry with the regions below when the region has none
     qualifiers: tuple[str, ...] = ()  # only figures for these groups (60岁以上, 一档 …) when the question names them
     at_least: Decimal | None = None  # only rows whose value is at least this ("足额到位": 100 %)
+    policies: tuple[str, ...] = ()  # only figures stated for a policy of these types (DRG覆盖多少家)
+    at_most: Decimal | None = None  # only rows whose value is at most this ("在3到9个月之间": 9)
     levels: tuple[str, ...] = ()  # only regions at these levels ("哪些区县…": county), when the question says so
 
 

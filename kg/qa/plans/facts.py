@@ -15,11 +15,11 @@ def plan_simple(s: Slots, template: str, regions: list[str]) -> Plan:
     return Plan(template, scoped_runs(s, regions, base), s.lang, s.notes)
 
 
-def plan_threshold(s: Slots, regions: list[str], number: Number) -> Plan:
+def plan_threshold(s: Slots, regions: list[str], number: Number, op: str | None = None) -> Plan:
     statistic = s.statistic()
     indicator = s.pick_indicator(number, statistic)
     value = s.value_in_unit(number, indicator, statistic)
-    op = s.comparator_for(number) or "<"
+    op = op or s.comparator_for(number) or "<"
     base = {"indicator": indicator, "op": op, "threshold": value, "statistic": statistic,
             "fundScope": s.funds(), "basis": s.bases()}
     return Plan("threshold", scoped_runs(s, regions, base), s.lang, s.notes)
@@ -65,6 +65,10 @@ def plan_value(s: Slots, regions: list[str]) -> Plan:
             if year is not None:
                 run.update(year=year, latestOnly=False)
             runs.append(run)
+    years = [y for y in s.year_params(regions[0] if regions else None) if y is not None]
+    if base["statistic"] in ("change", "growth_rate") and len(years) > 1:
+        # "how did it change from 2021 to 2022", "2021到2022年变化了多少": the figure at each end too
+        runs += [dict(run, statistic="level") for run in runs if run.get("year") in years]
     return Plan("value", runs, s.lang, s.notes, fallback_scope=True)
 
 

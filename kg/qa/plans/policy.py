@@ -25,13 +25,13 @@ def plan_policy(s: Slots, regions: list[str]) -> Plan:
     _, years = s.classify_numbers()
     if p.has("alliance") or s.alliances or \
             (p.has("savings") and (not policies or "volume_based_procurement" in policies)) or \
-            (policies == ["volume_based_procurement"] and set(indicators) & {"procurement_savings",
-                                                                              "price_reduction_avg"}):
+            (policies == ["volume_based_procurement"] and set(indicators) & {"procurement_savings", "products_count",
+                                                                              "price_reduction_avg", "price_reduction_max"}):
         base: dict[str, Any] = {"indicator": [i for i in indicators if i in POLICY_INDICATORS]}
         if s.alliances:
             base["label"] = s.alliances
         years_or_any: list[int | None] = list(dict.fromkeys(years)) or [None]
-        if regions and re.search(r"牵头|领头|主导|led by|leads|lead region|leading", p.text):
+        if regions and re.search(r"牵头|领头|主导|带头|为首|led by|[a-z]-led\b|leads|lead region|leading|headed by", p.text):
             runs = [dict(base, lead=[r], **({"reportYear": y} if y else {})) for r in regions for y in years_or_any]
         else:
             runs = scoped_runs(s, regions, base, years=years_or_any, year_key="reportYear")
@@ -42,6 +42,14 @@ def plan_policy(s: Slots, regions: list[str]) -> Plan:
         base = {"indicator": [i for i in indicators if i in POLICY_INDICATORS], "qualifier": qualifiers}
         runs = scoped_runs(s, regions, base, years=list(dict.fromkeys(years)) or [None])
         return Plan("mutual_aid", runs, s.lang, s.notes)
+    figures = [i for i in indicators if i in POLICY_INDICATORS]
+    if policies and figures and len(indicators) == 1:
+        # "淮北DRG覆盖了多少家医疗机构": a figure of the policy (stated with it), not the list of adopters
+        from yibao.qa.plans.facts import plan_ranking, plan_value
+
+        plan = plan_value(s, regions) if regions else plan_ranking(s, regions)
+        plan.policies = tuple(policies)  # the figures of the policy named (DIP's, not DRG's)
+        return plan
     if not policies:
         raise QAError("missing", s.t("请说明是哪项政策（如DRG、DIP、带量采购、门诊共济）",
                                         "name the policy (e.g. DRG, DIP, volume-based procurement, "
