@@ -224,7 +224,7 @@ EN_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
                         "percentage decrease", "percent decrease", "rate of decline", "rate of decrease"),
         "change": ("absolute change", "change from the previous year", "change on the previous year",
                    "by how much", "by how many", "by how many people", "by how many persons", "how many more",
-                   "increase", "increases", "decrease", "decreases", "rise", "drop", "fall", "how many fewer", "how many less", "how much more", "how much less", "increase by", "rise by", "fall by",
+                   "increase", "increases", "decrease", "decreases", "how many fewer", "how many less", "how much more", "how much less", "increase by", "rise by", "fall by",
                    "how much did it increase", "how much did it rise", "how much did it fall", "increase over",
                    "year-on-year change", "change over the previous year", "change from last year"),
         "share": ("share", "proportion", "percentage", "what percentage", "what per cent", "what percent"),
