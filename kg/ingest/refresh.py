@@ -70,7 +70,8 @@ def refresh_stale(graph: KnowledgeGraph, on_start: Callable[[int, int], None] | 
     if not stale:
         return outcome
     readable = [r for r in stale if r.source and Path(r.source).is_file()]
-    outcome.left_stale = [r.id for r in stale if r not in readable]
+    found = {r.id for r in readable}
+    outcome.left_stale = [r.id for r in stale if r.id not in found]
     if not readable:
         outcome.reason = "files moved"
         return outcome
