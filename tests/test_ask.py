@@ -273,7 +273,7 @@ def test_cli_json(sample_store):
     result = _ask(HEADLINE_ZH, "--store", str(sample_store), "--format", "json")
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
-    assert list(payload) == ["question", "template", "parameters", "sparql", "rows"]
+    assert list(payload) == ["question", "template", "parameters", "sparql", "rows", "notes"]
     assert payload["template"] == "threshold" and payload["parameters"]["indicator"] == "months_of_cover"
     assert "SELECT" in payload["sparql"]
     for row in payload["rows"]:

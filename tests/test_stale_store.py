@@ -96,6 +96,8 @@ def test_reports_whose_file_moved_stay_and_are_flagged(store, monkeypatch):
     shutil.rmtree(store.parent / "reports")
     result = runner.invoke(app, ["ask", QUESTION, "--store", str(store)])
     assert result.exit_code == 0 and NOTE in result.output and "re-reading" not in result.output
+    as_json = runner.invoke(app, ["ask", QUESTION, "--store", str(store), "-f", "json"])
+    assert any(NOTE in note for note in json.loads(as_json.stdout)["notes"])
     assert read_extractor_versions(store) == {"an-older-version"}
 
 

@@ -128,7 +128,7 @@ class Answer:
 
     def to_json(self) -> dict[str, Any]:
         return {"question": self.question, "template": self.template, "parameters": self.parameters,
-                "sparql": self.sparql, "rows": self.rows}
+                "sparql": self.sparql, "rows": self.rows, "notes": list(self.notes)}
 
     @property
     def columns(self) -> tuple[str, ...]:
