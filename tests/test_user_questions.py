@@ -51,14 +51,21 @@ def failures(question: dict, code: int, rows: list[dict]) -> list[str]:
     return why
 
 
-def test_user_questions_pass_rate(store):
+def pass_rate(store, questions: list[dict], name: str) -> tuple[float, dict[str, list[str]]]:
+    """The share of ``questions`` whose answers pass their checks (as the shared scorer judges), and why
+    each of the others failed; printed under ``name``."""
     failed = {}
-    for question in QUESTIONS:
+    for question in questions:
         why = failures(question, *_ask(store, question["q"]))
         if why:
             failed[question["id"]] = why
-    rate = 1 - len(failed) / len(QUESTIONS)
-    print(f"user questions: {rate:.3f} ({len(QUESTIONS) - len(failed)}/{len(QUESTIONS)}); failed: {failed}")
+    rate = 1 - len(failed) / len(questions)
+    print(f"{name}: {rate:.3f} ({len(questions) - len(failed)}/{len(questions)}); failed: {failed}")
+    return rate, failed
+
+
+def test_user_questions_pass_rate(store):
+    rate, failed = pass_rate(store, QUESTIONS, "user questions")
     assert rate >= PASS_RATE, failed
 
 
