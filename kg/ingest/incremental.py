@@ -16,7 +16,7 @@ from pathlib import Path
 from yibao.graph.registry import ReportRecord
 
 # Modules of yibao.ingest that schedule and store extraction without changing what it yields.
-ORCHESTRATION = frozenset({"build.py", "doctor.py", "incremental.py", "pool.py", "worker.py"})
+ORCHESTRATION = frozenset({"build.py", "doctor.py", "incremental.py", "pool.py", "refresh.py", "worker.py"})
 
 
 def file_sha256(path: Path) -> str | None:
