@@ -257,10 +257,11 @@ def open_graph(store_option: Path | None, read_only: bool = False, endpoint: str
 def refresh_outdated_reports(graph: KnowledgeGraph) -> None:
     """Before a query: read again the reports an older extractor made (``KnowledgeGraph.refresh``),
     saying so on stderr; a store in use or files that moved leave them as they are (answers note it)."""
+    from yibao.graph.store import is_store
     from yibao.ingest.refresh import refresh_limit
 
     limit = refresh_limit()
-    if not limit or not (graph.path / "CURRENT").is_file():
+    if not limit or not is_store(graph.path):
         return
 
     def started(to_read: int, stale: int) -> None:

@@ -99,14 +99,19 @@ def _recover(path: Path) -> None:
             recover_interrupted(path)
 
 
+def is_store(path: Path) -> bool:
+    """Whether ``path`` holds a store (a RocksDB folder)."""
+    return (Path(path) / _ROCKSDB_MARKER).is_file()
+
+
 def open_store(path: Path, create: bool) -> ox.Store:
     """Open the RocksDB store at `path`; create it only if `create` is true."""
     path = Path(path)
     _recover(path)
-    is_store = (path / _ROCKSDB_MARKER).is_file()
+    exists = is_store(path)
     if path.exists() and not path.is_dir():
         raise StoreError(f"{path} is not a directory, so it cannot be a store")
-    if not is_store:
+    if not exists:
         if not create:
             hint = "run `yibao build` first, or pass --store / set YIBAO_STORE"
             raise StoreError(f"no store at {path}: {hint}")
@@ -124,7 +129,7 @@ def open_store_read_only(path: Path) -> ox.Store:
     """Open the store at `path` for reading only: no lock is taken, so readers never block each other."""
     path = Path(path)
     _recover(path)
-    if not (path / _ROCKSDB_MARKER).is_file():
+    if not is_store(path):
         raise StoreError(f"no store at {path}: run `yibao build` first, or pass --store / set YIBAO_STORE")
     import time
 
