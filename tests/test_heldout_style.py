@@ -10,9 +10,8 @@ import json
 from pathlib import Path
 
 import pytest
-from yibao.cli.main import app
 
-from tests.test_user_questions import _ask, _close, pass_rate, runner
+from tests.test_user_questions import _ask, _close, build_sample_store, pass_rate
 
 QUESTIONS = json.loads((Path(__file__).parent / "heldout_style_questions.json").read_text(encoding="utf-8"))
 # What the question answering reaches (345 of 348). The three that fail are not wordings: the 2020 report's
@@ -24,10 +23,7 @@ PASS_RATE = 0.99
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
-    path = tmp_path_factory.mktemp("heldout") / "store"
-    result = runner.invoke(app, ["build", str(Path(__file__).parent.parent / "data" / "reports"), "--store", str(path)])
-    assert result.exit_code == 0, result.output
-    return path
+    return build_sample_store(tmp_path_factory, "heldout")
 
 
 def test_the_question_file_is_well_formed():

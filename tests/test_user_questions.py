@@ -16,12 +16,17 @@ PASS_RATE = 0.90
 runner = CliRunner()
 
 
-@pytest.fixture(scope="module")
-def store(tmp_path_factory):
-    path = tmp_path_factory.mktemp("questions") / "store"
+def build_sample_store(tmp_path_factory, name: str) -> Path:
+    """A store of the sample reports, built by the CLI."""
+    path = tmp_path_factory.mktemp(name) / "store"
     result = runner.invoke(app, ["build", str(Path(__file__).parent.parent / "data" / "reports"), "--store", str(path)])
     assert result.exit_code == 0, result.output
     return path
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    return build_sample_store(tmp_path_factory, "questions")
 
 
 def _ask(store: Path, question: str) -> tuple[int, list[dict]]:
